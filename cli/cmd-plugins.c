@@ -1,0 +1,74 @@
+/* cmd-plugins.c - weftctl plugins: the plugin catalog. */
+#include <stdio.h>
+
+#include "weftctl.h"
+
+static int
+cmd_plugins(int argc, char **argv)
+{
+	json_t	*rep, *ps, *p;
+	size_t	 i;
+
+	if (argc != 1)
+		return usage_error(&cmd_plugins_entry, "takes no arguments");
+	if ((rep = client_request(json_pack("{s:s}", "cmd", "plugins"),
+	    NULL)) == NULL)
+		return 1;
+	if (!reply_ok(rep))
+		return 1;
+	ps = json_object_get(rep, "plugins");
+	if (json_output) {
+		print_json(ps);
+		return 0;
+	}
+	printf("%-10s %-9s %-8s %-4s %-22s %s\n", "NAME", "KIND", "VERSION",
+	    "ABI", "TRAITS", "PATH / STATE");
+	json_array_foreach(ps, i, p) {
+		printf("%-10s %-9s %-8s %-4s %-22s %s: ", jstr(p, "name"),
+		    jstr(p, "kind"), jstr(p, "version"), jstr(p, "abi"),
+		    jstr(p, "traits"), jstr(p, "path"));
+		if (json_object_get(p, "reason") != NULL)
+			printf("rejected: %s\n", jstr(p, "reason"));
+		else
+			printf("ok\n");
+	}
+	json_decref(rep);
+	return 0;
+}
+
+const struct cmd_entry cmd_plugins_entry = {
+	.name = "plugins",
+	.usage = "",
+	.summary = "list plugins and why any were rejected",
+	.needs_daemon = 1,
+	.exec = cmd_plugins,
+};
+
+static int
+cmd_reload(int argc, char **argv)
+{
+	json_t *rep;
+
+	if (argc != 1)
+		return usage_error(&cmd_reload_entry, "takes no arguments");
+	if ((rep = client_request(json_pack("{s:s}", "cmd", "reload"),
+	    NULL)) == NULL)
+		return 1;
+	if (!reply_ok(rep))
+		return 1;
+	if (json_output)
+		print_json(rep);
+	else
+		printf("reloaded: %lld jobs, %lld plugins\n", jint(rep, "jobs"),
+		    jint(rep, "plugins"));
+	json_decref(rep);
+	return 0;
+}
+
+const struct cmd_entry cmd_reload_entry = {
+	.name = "reload",
+	.usage = "",
+	.summary = "re-read configuration, jobs and plugins (all or nothing)",
+	.needs_daemon = 1,
+	.exec = cmd_reload,
+};

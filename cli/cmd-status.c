@@ -1,0 +1,47 @@
+/* cmd-status.c - weftctl status: the daemon's state at a glance. */
+#include <stdio.h>
+
+#include "weftctl.h"
+
+static int
+cmd_status(int argc, char **argv)
+{
+	json_t	*rep, *errs, *e;
+	size_t	 i;
+
+	if (argc != 1)
+		return usage_error(&cmd_status_entry, "takes no arguments");
+	if ((rep = client_request(json_pack("{s:s}", "cmd", "status"),
+	    NULL)) == NULL)
+		return 1;
+	if (!reply_ok(rep))
+		return 1;
+	if (json_output) {
+		print_json(rep);
+		return 0;
+	}
+	printf("weftd %s, pid %lld, up %lld s\n", jstr(rep, "version"),
+	    jint(rep, "pid"), jint(rep, "uptime_s"));
+	printf("config    %s\n", jstr(rep, "config"));
+	printf("socket    %s\n", jstr(rep, "socket"));
+	printf("state     %s\n", jstr(rep, "state_dir"));
+	printf("jobs      %lld loaded, %lld rejected\n", jint(rep, "jobs"),
+	    jint(rep, "jobs_rejected"));
+	printf("runs      %lld running (at most %lld)\n",
+	    jint(rep, "runs_active"), jint(rep, "max_concurrent_runs"));
+	printf("plugins   %lld ok, %lld rejected\n", jint(rep, "plugins_ok"),
+	    jint(rep, "plugins_rejected"));
+	errs = json_object_get(rep, "load_errors");
+	json_array_foreach(errs, i, e)
+		printf("error     %s\n", json_string_value(e));
+	json_decref(rep);
+	return 0;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "",
+	.summary = "show the daemon's state",
+	.needs_daemon = 1,
+	.exec = cmd_status,
+};

@@ -1,0 +1,112 @@
+/* format.c - human-readable forms of run records and the like. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weftctl.h"
+
+const char *
+jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "-";
+}
+
+long long
+jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+double
+jnum(json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+/* print_value - a result value as key=value text. */
+static void
+print_value(const char *key, json_t *v)
+{
+	char *s;
+
+	if (json_is_string(v))
+		printf(" %s=%s", key, json_string_value(v));
+	else {
+		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		printf(" %s=%s", key, s);
+		free(s);
+	}
+}
+
+/* print_running - a run still going. */
+void
+print_running(json_t *r)
+{
+	json_t *t = json_object_get(r, "tasks");
+
+	printf("run %lld: %s\n", jint(r, "id"), jstr(r, "status"));
+	printf("  job       %s (workload %s, strategy %s, %s)\n",
+	    jstr(r, "job"), jstr(r, "workload"), jstr(r, "strategy"),
+	    jstr(r, "trigger"));
+	printf("  started   %s, %.1f s ago\n", jstr(r, "started"),
+	    jnum(r, "wall_s"));
+	printf("  tasks     %lld of %lld done, %lld failed\n",
+	    jint(t, "done"), jint(t, "total"), jint(t, "failed"));
+}
+
+/* print_record - a finished run's record. */
+void
+print_record(json_t *r)
+{
+	json_t		*t = json_object_get(r, "tasks");
+	json_t		*l = json_object_get(r, "latency_s");
+	json_t		*res, *v;
+	size_t		 i;
+	const char	*key;
+
+	if (json_object_get(r, "ended") == NULL) {
+		print_running(r);
+		return;
+	}
+	printf("run %lld: %s\n", jint(r, "id"), jstr(r, "status"));
+	printf("  job       %s (workload %s, strategy %s x%lld, %s)\n",
+	    jstr(r, "job"), jstr(r, "workload"), jstr(r, "strategy"),
+	    jint(r, "concurrency"), jstr(r, "trigger"));
+	printf("  started   %s\n", jstr(r, "started"));
+	printf("  wall      %.3f s\n", jnum(r, "wall_s"));
+	printf("  cpu       %.3f s user, %.3f s sys\n", jnum(r, "user_s"),
+	    jnum(r, "sys_s"));
+	printf("  peak rss  %.1f MiB\n", (double)jint(r, "max_rss_kb") / 1024);
+	printf("  tasks     %lld total, %lld ok, %lld failed, %lld "
+	    "cancelled (%.2f/s)\n", jint(t, "total"), jint(t, "ok"),
+	    jint(t, "failed"), jint(t, "cancelled"), jnum(r, "tasks_per_s"));
+	if (l != NULL)
+		printf("  latency   p50 %.6f s, p95 %.6f s, p99 %.6f s, max "
+		    "%.6f s\n", jnum(l, "p50"), jnum(l, "p95"),
+		    jnum(l, "p99"), jnum(l, "max"));
+	if (json_object_get(r, "error") != NULL)
+		printf("  error     %s\n", jstr(r, "error"));
+	res = json_object_get(r, "failures");
+	json_array_foreach(res, i, v)
+		printf("  task %lld failed after %lld attempt%s: %s\n",
+		    jint(v, "task"), jint(v, "attempts"),
+		    jint(v, "attempts") == 1 ? "" : "s", jstr(v, "error"));
+	res = json_object_get(r, "results");
+	if (json_array_size(res) == 0)
+		return;
+	printf("results:\n");
+	json_array_foreach(res, i, v) {
+		json_t *val;
+
+		printf("  task %lld:", jint(v, "task"));
+		json_object_foreach(v, key, val)
+			if (strcmp(key, "task") != 0)
+				print_value(key, val);
+		putchar('\n');
+	}
+	if (json_is_true(json_object_get(r, "results_truncated")))
+		printf("  (more results not kept; the record keeps the first "
+		    "%zu)\n", json_array_size(res));
+}

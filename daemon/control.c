@@ -1,0 +1,289 @@
+/*
+ * control.c - the control socket: a Unix stream socket speaking one JSON
+ * object per line in each direction.  Requests are checked for size,
+ * syntax and protocol version before they reach a handler; a bad one
+ * gets a JSON error and the connection is closed.  All I/O is
+ * non-blocking, so slow or many clients cannot stall the loop.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "weftd.h"
+#include "handlers.h"
+
+#define REQUEST_MAX	(64 * 1024)
+#define REPLY_BACKLOG	(16 * 1024 * 1024)
+#define CONNS_MAX	256
+
+struct conn {
+	struct bufferevent	*bev;
+	uid_t			 uid;
+	pid_t			 pid;
+	int			 waiting;	/* a reply is pending */
+	int			 closing;
+	TAILQ_ENTRY(conn)	 entry;
+};
+static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
+static int			 nconns;
+static struct evconnlistener	*listener;
+static char			*socket_path;
+
+static void
+conn_free(struct conn *c)
+{
+	runs_forget_conn(c);
+	TAILQ_REMOVE(&conns, c, entry);
+	nconns--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+send_line(struct conn *c, json_t *o)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	char		*s;
+
+	json_object_set_new(o, "v", json_integer(WEFTD_PROTOCOL));
+	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	json_decref(o);
+	if (evbuffer_get_length(out) > REPLY_BACKLOG) {
+		log_warnx("control: client (uid %u) is not reading its "
+		    "replies; closing", (unsigned)c->uid);
+		free(s);
+		c->closing = 1;
+		return;
+	}
+	evbuffer_add(out, s, strlen(s));
+	evbuffer_add(out, "\n", 1);
+	free(s);
+}
+
+/* conn_reply - the final reply to the current request (takes o). */
+void
+conn_reply(struct conn *c, json_t *o)
+{
+	if (json_object_get(o, "ok") == NULL)
+		json_object_set_new(o, "ok", json_true());
+	c->waiting = 0;
+	send_line(c, o);
+}
+
+/* conn_reply_more - an interim reply; the final one follows (takes o). */
+void
+conn_reply_more(struct conn *c, json_t *o)
+{
+	json_object_set_new(o, "ok", json_true());
+	json_object_set_new(o, "more", json_true());
+	send_line(c, o);
+}
+
+static void
+reply_error(struct conn *c, const char *msg, int fatal_to_conn)
+{
+	conn_reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+	if (fatal_to_conn)
+		c->closing = 1;
+}
+
+static void
+dispatch(struct conn *c, const char *line, size_t len)
+{
+	json_t				*req, *v;
+	json_error_t			 err;
+	const char			*cmd;
+	const struct handler *const	*h;
+	char				 msg[300];
+
+	if ((req = json_loadb(line, len, JSON_REJECT_DUPLICATES,
+	    &err)) == NULL || !json_is_object(req)) {
+		snprintf(msg, sizeof msg, "malformed request: %s",
+		    req ? "not a JSON object" : err.text);
+		json_decref(req);
+		reply_error(c, msg, 1);
+		return;
+	}
+	v = json_object_get(req, "v");
+	if (v != NULL && (!json_is_integer(v) ||
+	    json_integer_value(v) != WEFTD_PROTOCOL)) {
+		snprintf(msg, sizeof msg, "unsupported protocol version; "
+		    "this weftd speaks version %d", WEFTD_PROTOCOL);
+		json_decref(req);
+		reply_error(c, msg, 1);
+		return;
+	}
+	if ((cmd = json_string_value(json_object_get(req, "cmd"))) == NULL) {
+		json_decref(req);
+		reply_error(c, "malformed request: no \"cmd\" string", 1);
+		return;
+	}
+	for (h = handlers; *h != NULL; h++)
+		if (strcmp((*h)->name, cmd) == 0)
+			break;
+	if (*h == NULL) {
+		snprintf(msg, sizeof msg, "unknown command \"%.64s\"", cmd);
+		reply_error(c, msg, 0);
+	} else {
+		log_debug("control: uid %u: %s", (unsigned)c->uid, cmd);
+		c->waiting = 1;
+		(*h)->exec(c, req);
+	}
+	json_decref(req);
+}
+
+static void
+on_conn_read(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		*line;
+	size_t		 len;
+
+	while (!c->closing && !c->waiting &&
+	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		if (len > REQUEST_MAX)
+			reply_error(c, "request too large", 1);
+		else
+			dispatch(c, line, len);
+		free(line);
+	}
+	if (!c->closing && evbuffer_get_length(in) > REQUEST_MAX)
+		reply_error(c, "request too large (no newline within 64 KiB)",
+		    1);
+	if (c->closing)
+		bufferevent_disable(bev, EV_READ);
+}
+
+static void
+on_conn_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->closing)
+		conn_free(c);
+}
+
+static void
+on_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_free(c);
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct conn	*c;
+	struct ucred	 cred;
+	socklen_t	 len = sizeof cred;
+
+	if (nconns >= CONNS_MAX) {
+		static const char busy[] = "{\"v\":1,\"ok\":false,\"error\":"
+		    "\"too many connections\"}\n";
+
+		log_warnx("control: %d connections open; refusing another",
+		    nconns);
+		(void)!write(fd, busy, sizeof busy - 1);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+	}
+	c->bev = bufferevent_socket_new(weftd.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(c->bev, on_conn_read, on_conn_write, on_conn_event,
+	    c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	nconns++;
+}
+
+/*
+ * control_listen - create the control socket at path with the given mode:
+ * refuse if a live weftd answers there, else unlink, bind under a tight
+ * umask, chmod, listen.  0, or -1 with *cause.
+ */
+int
+control_listen(const char *path, mode_t mode, char **cause)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+	mode_t			 old;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		xasprintf(cause, "socket path %s is longer than %zu bytes",
+		    path, sizeof sun.sun_path - 1);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+		xasprintf(cause, "another weftd is already listening on %s",
+		    path);
+		close(fd);
+		return -1;
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		xasprintf(cause, "cannot remove stale socket %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		xasprintf(cause, "bind %s: %s", path, strerror(errno));
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (chmod(path, mode) != 0) {
+		xasprintf(cause, "chmod %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	evutil_make_socket_nonblocking(fd);
+	listener = evconnlistener_new(weftd.base, on_accept, NULL,
+	    LEV_OPT_CLOSE_ON_FREE, 64, fd);
+	if (listener == NULL) {
+		xasprintf(cause, "listen %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	socket_path = xstrdup(path);
+	log_info("control socket %s (mode %04o)", path, (unsigned)mode);
+	return 0;
+}
+
+/* control_close - stop listening and remove the socket file. */
+void
+control_close(void)
+{
+	if (listener == NULL)
+		return;
+	evconnlistener_free(listener);
+	listener = NULL;
+	unlink(socket_path);
+	free(socket_path);
+	socket_path = NULL;
+}

@@ -1,0 +1,762 @@
+/*
+ * runner.c - the child process of one run.  It loads the job's workload
+ * and strategy plugins, hands the strategy the tasks, and streams
+ * progress and the final record to the supervisor over a pipe.  It also
+ * implements struct weft_host, the services plugins see.
+ *
+ * Nothing here may harm the supervisor: this process is its own process
+ * group, and whatever it does the supervisor only reads framed messages
+ * from it and its exit status.
+ */
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weftd.h"
+
+#define RESULTS_MAX	1000	/* per-task results kept in the record */
+#define FAILURES_MAX	100	/* failed tasks listed in the record */
+#define PROGRESS_EVERY	0.2	/* seconds between progress messages */
+
+enum task_state { T_PENDING, T_OK, T_FAILED, T_CANCELLED };
+
+struct task_rec {
+	double		 start, end;	/* seconds since the run began */
+	unsigned char	 state;
+	unsigned short	 attempts;
+	unsigned	 worker;
+	json_t		*result;
+	char		*error;
+};
+
+struct weft_run {
+	const struct weft_host		*host;
+	const struct weft_plugin	*wdesc, *sdesc;
+	const struct weft_workload_ops	*wops;
+	const struct weft_strategy_ops	*sops;
+	void				*wstate;
+	size_t				 ntasks, concurrency;
+	int				 retries;
+	atomic_size_t			 next;
+	pthread_mutex_t			 mu;	/* guards what follows */
+	struct task_rec			*recs;
+	size_t				 done, failed;
+	double				 t0, last_progress;
+	int				 fd;
+};
+
+struct weft_ctx {
+	struct weft_run	*run;
+	unsigned	 worker;
+	void		*wctx;
+	void		*altstack;
+};
+
+struct weft_task {
+	struct weft_run	*run;
+	struct weft_ctx	*ctx;
+	size_t		 idx;
+	json_t		*result;
+	char		*error;
+};
+
+static volatile sig_atomic_t	 cancel_flag;
+static struct run_shared	*shared;
+static __thread long long	 current_task = -1;
+static struct weft_run		 the_run;
+
+/* ---- host services: logging and parameters ---- */
+
+static void
+host_log(const struct weft_plugin *self, int level, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*m;
+
+	if (level < WEFT_LOG_ERR)
+		level = WEFT_LOG_ERR;
+	if (level > WEFT_LOG_DEBUG)
+		level = WEFT_LOG_DEBUG;
+	va_start(ap, fmt);
+	xvasprintf(&m, fmt, ap);
+	va_end(ap);
+	log_msg(level, "%s %s: %s", self ? plugin_kind_name(self->kind) : "",
+	    self && self->name ? self->name : "plugin", m);
+	free(m);
+}
+
+static const struct weft_node *
+host_param(const struct weft_node *map, const char *key)
+{
+	return (const struct weft_node *)ynode_get((const struct ynode *)map,
+	    key);
+}
+
+static int
+host_params_allow(const struct weft_node *map, const char *const *keys)
+{
+	const struct ynode *n = (const struct ynode *)map;
+
+	if (n == NULL || n->kind != YNODE_MAP)
+		return 0;
+	return ynode_check_keys(n, keys);
+}
+
+static int
+host_node_kind(const struct weft_node *n)
+{
+	return ((const struct ynode *)n)->kind;
+}
+
+static size_t
+host_node_len(const struct weft_node *n)
+{
+	const struct ynode *y = (const struct ynode *)n;
+
+	return y->kind == YNODE_SCALAR ? 0 : y->n;
+}
+
+static const struct weft_node *
+host_node_at(const struct weft_node *n, size_t i)
+{
+	const struct ynode *y = (const struct ynode *)n;
+
+	if (y->kind != YNODE_SEQ || i >= y->n)
+		return NULL;
+	return (const struct weft_node *)y->items[i];
+}
+
+static const char *
+host_node_str(const struct weft_node *n)
+{
+	return ynode_scalar((const struct ynode *)n);
+}
+
+static int
+host_node_int(const struct weft_node *n, long long min, long long max,
+    long long *out)
+{
+	return ynode_int((const struct ynode *)n, min, max, out);
+}
+
+static void
+host_node_error(const struct weft_node *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ynode_verror((const struct ynode *)n, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- host services: task results ---- */
+
+static json_t *
+task_result_obj(struct weft_task *t)
+{
+	if (t->result == NULL)
+		t->result = json_object();
+	return t->result;
+}
+
+static void
+host_result_str(struct weft_task *t, const char *key, const char *value)
+{
+	json_object_set_new(task_result_obj(t), key, json_string(value));
+}
+
+static void
+host_result_int(struct weft_task *t, const char *key, long long value)
+{
+	json_object_set_new(task_result_obj(t), key, json_integer(value));
+}
+
+static void
+host_result_num(struct weft_task *t, const char *key, double value)
+{
+	json_object_set_new(task_result_obj(t), key, json_real(value));
+}
+
+static int
+host_task_fail(struct weft_task *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(t->error);
+	va_start(ap, fmt);
+	xvasprintf(&t->error, fmt, ap);
+	va_end(ap);
+	return WEFT_TASK_FAILED;
+}
+
+static size_t
+host_task_index(const struct weft_task *t)
+{
+	return t->idx;
+}
+
+/* ---- host services: task I/O primitives ---- */
+
+static int
+host_cancelled(struct weft_task *t)
+{
+	return cancel_flag != 0;
+}
+
+/* The blocking implementations; a strategy may provide its own. */
+static int
+blocking_wait_fd(struct weft_task *t, int fd, int events, int timeout_ms)
+{
+	struct pollfd	pfd = { .fd = fd };
+	double		deadline = now_mono() + timeout_ms / 1000.0;
+	int		n;
+
+	if (events & WEFT_READ)
+		pfd.events |= POLLIN;
+	if (events & WEFT_WRITE)
+		pfd.events |= POLLOUT;
+	for (;;) {
+		int slice = 100;	/* notice cancellation promptly */
+
+		if (cancel_flag)
+			return -1;
+		if (timeout_ms >= 0) {
+			double left = deadline - now_mono();
+
+			if (left <= 0)
+				return 0;
+			if (left * 1000 < slice)
+				slice = (int)ceil(left * 1000);
+		}
+		n = poll(&pfd, 1, slice);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0) {
+			int r = 0;
+
+			if (pfd.revents & POLLNVAL) {
+				errno = EBADF;
+				return -1;
+			}
+			if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+				r |= WEFT_READ;
+			if (pfd.revents & (POLLOUT | POLLERR))
+				r |= WEFT_WRITE;
+			return (r & events) ? (r & events) : events;
+		}
+	}
+}
+
+static int
+blocking_sleep(struct weft_task *t, long ms)
+{
+	double deadline = now_mono() + ms / 1000.0;
+
+	for (;;) {
+		double		left = deadline - now_mono();
+		struct timespec	ts;
+
+		if (cancel_flag)
+			return -1;
+		if (left <= 0)
+			return 0;
+		if (left > 0.1)
+			left = 0.1;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int
+host_wait_fd(struct weft_task *t, int fd, int events, int timeout_ms)
+{
+	if (t->run->sops->wait_fd != NULL)
+		return t->run->sops->wait_fd(t, fd, events, timeout_ms);
+	return blocking_wait_fd(t, fd, events, timeout_ms);
+}
+
+static int
+host_sleep_ms(struct weft_task *t, long ms)
+{
+	if (t->run->sops->sleep_ms != NULL)
+		return t->run->sops->sleep_ms(t, ms);
+	return blocking_sleep(t, ms);
+}
+
+/* ---- host services for strategies ---- */
+
+static size_t
+host_run_concurrency(const struct weft_run *r)
+{
+	return r->concurrency;
+}
+
+static size_t
+host_run_ntasks(const struct weft_run *r)
+{
+	return r->ntasks;
+}
+
+static int
+host_run_next(struct weft_run *r, size_t *idx)
+{
+	size_t i;
+
+	if (cancel_flag)
+		return 0;
+	i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+	if (i >= r->ntasks)
+		return 0;
+	*idx = i;
+	return 1;
+}
+
+static int
+host_run_cancelled(const struct weft_run *r)
+{
+	return cancel_flag != 0;
+}
+
+/*
+ * ctx_open - an execution context for the calling thread: an alternate
+ * signal stack (so a stack overflow is still reported with its task)
+ * and the workload's per-context resources.
+ */
+static struct weft_ctx *
+host_ctx_open(struct weft_run *r, unsigned worker)
+{
+	struct weft_ctx	*c = xcalloc(1, sizeof *c);
+	stack_t		 ss;
+
+	c->run = r;
+	c->worker = worker;
+	ss.ss_size = 64 * 1024;
+	ss.ss_flags = 0;
+	if ((ss.ss_sp = c->altstack = malloc(ss.ss_size)) != NULL &&
+	    sigaltstack(&ss, NULL) != 0) {
+		free(c->altstack);
+		c->altstack = NULL;
+	}
+	if (r->wops->ctx_init != NULL &&
+	    r->wops->ctx_init(r->wstate, &c->wctx) != 0) {
+		log_warnx("workload %s: per-context initialization failed "
+		    "for worker %u", r->wdesc->name, worker);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+host_ctx_close(struct weft_ctx *c)
+{
+	stack_t ss = { .ss_flags = SS_DISABLE };
+
+	if (c == NULL)
+		return;
+	if (c->run->wops->ctx_fini != NULL)
+		c->run->wops->ctx_fini(c->run->wstate, c->wctx);
+	if (c->altstack != NULL) {
+		sigaltstack(&ss, NULL);
+		free(c->altstack);
+	}
+	free(c);
+}
+
+static void
+send_progress(struct weft_run *r)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:I, s:I, s:I}", "type", "progress",
+	    "done", (json_int_t)r->done, "failed", (json_int_t)r->failed,
+	    "total", (json_int_t)r->ntasks);
+	frame_write(r->fd, o);
+	json_decref(o);
+}
+
+/*
+ * task_exec - run task idx in context c, with the job's retries, and
+ * record its outcome.  current_task tells the crash handler which task
+ * this thread is running.
+ */
+static int
+host_task_exec(struct weft_ctx *c, size_t idx)
+{
+	struct weft_run		*r = c->run;
+	struct weft_task	 t = { .run = r, .ctx = c, .idx = idx };
+	struct task_rec		*rec = &r->recs[idx];
+	double			 start, end;
+	int			 rc = WEFT_TASK_FAILED, attempts = 0;
+
+	current_task = (long long)idx;
+	start = now_mono() - r->t0;
+	do {
+		if (attempts > 0) {
+			json_decref(t.result);
+			t.result = NULL;
+		}
+		attempts++;
+		rc = r->wops->task(r->wstate, c->wctx, &t, idx);
+	} while (rc != WEFT_TASK_OK && attempts <= r->retries && !cancel_flag);
+	end = now_mono() - r->t0;
+	current_task = -1;
+
+	pthread_mutex_lock(&r->mu);
+	rec->start = start;
+	rec->end = end;
+	rec->worker = c->worker;
+	rec->attempts = (unsigned short)attempts;
+	rec->result = t.result;
+	if (rc == WEFT_TASK_OK) {
+		rec->state = T_OK;
+		free(t.error);
+	} else {
+		rec->state = cancel_flag && t.error == NULL ? T_CANCELLED :
+		    T_FAILED;
+		rec->error = t.error ? t.error : xstrdup("failed");
+		r->failed += rec->state == T_FAILED;
+	}
+	r->done++;
+	if (end - r->last_progress >= PROGRESS_EVERY || r->done == r->ntasks) {
+		r->last_progress = end;
+		send_progress(r);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+static const struct weft_host host = {
+	.size = sizeof(struct weft_host),
+	.abi_major = WEFT_ABI_MAJOR,
+	.abi_minor = WEFT_ABI_MINOR,
+	.log = host_log,
+	.param = host_param,
+	.params_allow = host_params_allow,
+	.node_kind = host_node_kind,
+	.node_len = host_node_len,
+	.node_at = host_node_at,
+	.node_str = host_node_str,
+	.node_int = host_node_int,
+	.node_error = host_node_error,
+	.result_str = host_result_str,
+	.result_int = host_result_int,
+	.result_num = host_result_num,
+	.task_fail = host_task_fail,
+	.task_index = host_task_index,
+	.wait_fd = host_wait_fd,
+	.sleep_ms = host_sleep_ms,
+	.cancelled = host_cancelled,
+	.run_concurrency = host_run_concurrency,
+	.run_ntasks = host_run_ntasks,
+	.run_next = host_run_next,
+	.run_cancelled = host_run_cancelled,
+	.ctx_open = host_ctx_open,
+	.ctx_close = host_ctx_close,
+	.task_exec = host_task_exec,
+};
+
+/* ---- the runner process ---- */
+
+static void
+on_term(int sig)
+{
+	cancel_flag = 1;
+}
+
+/*
+ * on_crash - a fatal signal in plugin code: note the task this thread
+ * was running where the supervisor can read it, then die of the signal.
+ */
+static void
+on_crash(int sig)
+{
+	shared->crash_task = current_task;
+	shared->crash_signal = sig;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void NORETURN
+fail(int fd, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*m;
+	json_t	*o;
+
+	va_start(ap, fmt);
+	xvasprintf(&m, fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:s, s:s}", "type", "error", "message", m);
+	frame_write(fd, o);
+	_exit(1);
+}
+
+/* load_plugin - dlopen path and check it is still the plugin it was. */
+static const struct weft_plugin *
+load_plugin(int fd, const char *path, int kind, const char *name)
+{
+	void				*h;
+	const struct weft_plugin	*d;
+	char				 why[512];
+
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		fail(fd, "cannot load %s plugin %s: %s", plugin_kind_name(kind),
+		    path, dlerror());
+	if ((d = dlsym(h, WEFT_PLUGIN_SYMBOL)) == NULL)
+		fail(fd, "%s: no %s symbol", path, WEFT_PLUGIN_SYMBOL);
+	if (plugin_check_desc(d, sizeof *d, why, sizeof why) != 0)
+		fail(fd, "%s: %s", path, why);
+	if (d->kind != kind || strcmp(d->name, name) != 0)
+		fail(fd, "%s no longer holds %s %s (it changed since the "
+		    "catalog scan; reload)", path, plugin_kind_name(kind),
+		    name);
+	return d;
+}
+
+static void
+set_errs(struct ynode *n, struct errlist *errs)
+{
+	n->errs = errs;
+	for (size_t i = 0; n->kind != YNODE_SCALAR && i < n->n; i++)
+		set_errs(n->items[i], errs);
+}
+
+/*
+ * apply_sets - graft each --set value into the job's params, replacing
+ * a key of that name.  The values were parsed by the supervisor as YAML
+ * documents of the form {params: {KEY: VALUE}}.
+ */
+static struct ynode *
+apply_sets(const struct run_request *req, struct ynode *params)
+{
+	for (size_t i = 0; i < req->nsets; i++) {
+		struct ynode	*set = ynode_get(req->sets[i]->root, "params");
+		struct ynode	*key = set->keys[0], *val = set->items[0];
+		size_t		 k;
+
+		set_errs(set, &req->job->doc->errs);
+		if (params == NULL) {
+			params = set;
+			continue;
+		}
+		for (k = 0; k < params->n; k++)
+			if (strcmp(params->keys[k]->str, key->str) == 0)
+				break;
+		if (k == params->n) {
+			params->n++;
+			params->keys = xreallocarray(params->keys, params->n,
+			    sizeof *params->keys);
+			params->items = xreallocarray(params->items, params->n,
+			    sizeof *params->items);
+			params->keys[k] = key;
+		}
+		params->items[k] = val;
+	}
+	return params;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+percentile(const double *v, size_t n, double p)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = (size_t)ceil(p * (double)n);
+	return v[i == 0 ? 0 : i - 1];
+}
+
+/* build_record - the runner's part of the run record. */
+static json_t *
+build_record(struct weft_run *r, const char *strategy)
+{
+	json_t	*o, *results, *failures, *lat;
+	double	*durs;
+	size_t	 nd = 0, ok = 0, failed = 0, cancelled = 0;
+
+	durs = xcalloc(r->ntasks, sizeof *durs);
+	results = json_array();
+	failures = json_array();
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct task_rec *t = &r->recs[i];
+
+		switch (t->state) {
+		case T_OK:
+			ok++;
+			break;
+		case T_FAILED:
+			failed++;
+			if (json_array_size(failures) < FAILURES_MAX)
+				json_array_append_new(failures, json_pack(
+				    "{s:I, s:s, s:i}", "task", (json_int_t)i,
+				    "error", t->error, "attempts",
+				    t->attempts));
+			break;
+		default:
+			cancelled++;
+			break;
+		}
+		if (t->state == T_OK || t->state == T_FAILED)
+			durs[nd++] = t->end - t->start;
+		if (t->result != NULL && i < RESULTS_MAX) {
+			json_t *res = json_pack("{s:I}", "task", (json_int_t)i);
+
+			json_object_update(res, t->result);
+			json_array_append_new(results, res);
+		}
+	}
+	qsort(durs, nd, sizeof *durs, cmp_double);
+	lat = json_pack("{s:f, s:f, s:f, s:f}", "p50",
+	    percentile(durs, nd, 0.50), "p95", percentile(durs, nd, 0.95),
+	    "p99", percentile(durs, nd, 0.99), "max",
+	    nd ? durs[nd - 1] : 0.0);
+	free(durs);
+	o = json_pack("{s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I}, s:o, s:o, s:o}",
+	    "type", "record", "strategy", strategy, "concurrency",
+	    (json_int_t)r->concurrency, "tasks", "total",
+	    (json_int_t)r->ntasks, "ok", (json_int_t)ok, "failed",
+	    (json_int_t)failed, "cancelled", (json_int_t)cancelled,
+	    "latency_s", lat, "results", results, "failures", failures);
+	if (r->ntasks > RESULTS_MAX)
+		json_object_set_new(o, "results_truncated", json_true());
+	json_object_set_new(o, "cancelled", json_boolean(cancel_flag));
+	return o;
+}
+
+/*
+ * runner_main - the body of the runner child.  fd is the write end of
+ * the pipe to the supervisor.  Never returns.
+ */
+void
+runner_main(const struct run_request *req, const char *wpath,
+    const char *spath, int fd, struct run_shared *sh)
+{
+	const struct job	*job = req->job;
+	struct weft_run		*r = &the_run;
+	struct sigaction	 sa;
+	const char		*strategy;
+	struct ynode		*params;
+	json_t			*o;
+	static const int	 crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE,
+				    SIGILL, SIGABRT, SIGSYS, SIGTRAP };
+	int			 devnull;
+
+	shared = sh;
+	setpgid(0, 0);
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = on_crash;
+	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+	for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals;
+	    i++)
+		sigaction(crash_signals[i], &sa, NULL);
+	{
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+	}
+	/* Keep only stdio and the pipe; stdin is /dev/null. */
+	if (fd != 3) {
+		dup2(fd, 3);
+		fd = 3;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	closefrom(4);
+	if ((devnull = open("/dev/null", O_RDONLY)) >= 0) {
+		dup2(devnull, 0);
+		close(devnull);
+	}
+
+	strategy = req->strategy ? req->strategy : job->strategy;
+	r->host = &host;
+	r->fd = fd;
+	r->retries = job->retries;
+	pthread_mutex_init(&r->mu, NULL);
+	r->wdesc = load_plugin(fd, wpath, WEFT_KIND_WORKLOAD, job->workload);
+	r->sdesc = load_plugin(fd, spath, WEFT_KIND_STRATEGY, strategy);
+	r->wops = r->wdesc->ops;
+	r->sops = r->sdesc->ops;
+	r->concurrency = (size_t)(req->concurrency ? req->concurrency :
+	    job->concurrency);
+	if (r->concurrency == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		r->concurrency = n > 0 ? (size_t)n : 1;
+	}
+	if (r->sops->max_concurrency != 0 &&
+	    r->concurrency > r->sops->max_concurrency)
+		r->concurrency = r->sops->max_concurrency;
+	if ((r->sdesc->traits & WEFT_TRAIT_IO_BOUND) &&
+	    (r->wdesc->traits & WEFT_TRAIT_BLOCKING))
+		fail(fd, "workload %s blocks its thread without weft's task "
+		    "I/O primitives, so strategy %s (which runs many tasks "
+		    "on one thread) cannot run it; use threads or fork",
+		    job->workload, strategy);
+
+	params = apply_sets(req, job->params);
+	r->wstate = r->wops->init(&host, (const struct weft_node *)params,
+	    &r->ntasks);
+	if (job->doc->errs.n != 0 || r->wstate == NULL) {
+		struct errlist	*el = &job->doc->errs;
+		size_t		 len = 0;
+		char		*m;
+
+		for (size_t i = 0; i < el->n; i++)
+			len += strlen(el->v[i]) + 2;
+		m = xcalloc(1, len + 64);
+		for (size_t i = 0; i < el->n; i++) {
+			strcat(m, el->v[i]);
+			if (i + 1 < el->n)
+				strcat(m, "; ");
+		}
+		fail(fd, "workload %s: %s", job->workload, *m ? m :
+		    "initialization failed (see the log)");
+	}
+	r->recs = xcalloc(r->ntasks ? r->ntasks : 1, sizeof *r->recs);
+	o = json_pack("{s:s, s:I, s:s, s:I}", "type", "start", "total",
+	    (json_int_t)r->ntasks, "strategy", strategy, "concurrency",
+	    (json_int_t)r->concurrency);
+	frame_write(fd, o);
+	json_decref(o);
+
+	r->t0 = now_mono();
+	if (r->sops->run(&host, r) != 0)
+		fail(fd, "strategy %s failed (see the log)", strategy);
+
+	o = build_record(r, strategy);
+	if (r->wops->fini != NULL)
+		r->wops->fini(r->wstate);
+	frame_write(fd, o);
+	_exit(0);
+}

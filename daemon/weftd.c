@@ -1,0 +1,360 @@
+/*
+ * weftd.c - the supervisor: options, configuration (re)loading, signals,
+ * and the one libevent loop everything else hangs on.  weftd never runs
+ * plugin code itself: plugins are probed and run in child processes.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weftd.h"
+
+struct weftd weftd;
+
+static void NORETURN
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: weftd [-fhv] [-c config] [--check] [--socket path] "
+	    "[--log-level level]\n"
+	    "  -c, --config FILE   configuration file (default %s)\n"
+	    "  -f, --foreground    stay in the foreground, log to stderr\n"
+	    "      --check         check the configuration, every job file "
+	    "and the plugins, then exit\n"
+	    "  -s, --socket PATH   control socket (overrides the "
+	    "configuration)\n"
+	    "  -v                  more verbose (repeat for debug)\n"
+	    "      --log-level L   error, warning, info or debug\n"
+	    "  -V, --version       print the version\n",
+	    WEFT_CONFIG_FILE);
+	exit(status);
+}
+
+/* job_problem - why the job cannot run now, or NULL if it can. */
+const char *
+job_problem(const struct job *j, char *buf, size_t len)
+{
+	const struct plugin *p;
+
+	if (!j->enabled)
+		snprintf(buf, len, "disabled");
+	else if (catalog_find(weftd.catalog, WEFT_KIND_WORKLOAD,
+	    j->workload) == NULL)
+		snprintf(buf, len, "workload plugin \"%s\" missing",
+		    j->workload);
+	else if (catalog_find(weftd.catalog, WEFT_KIND_STRATEGY,
+	    j->strategy) == NULL)
+		snprintf(buf, len, "strategy plugin \"%s\" missing",
+		    j->strategy);
+	else
+		return NULL;
+	(void)p;
+	return buf;
+}
+
+static char *
+available(const struct catalog *cat, int kind)
+{
+	char	*s = xstrdup(""), *t;
+
+	for (size_t i = 0; i < cat->n; i++) {
+		if (cat->v[i].rejected != NULL || cat->v[i].kind != kind)
+			continue;
+		xasprintf(&t, "%s%s%s", s, *s ? ", " : "", cat->v[i].name);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/*
+ * weftd_check_jobs - every job must name a workload and strategy that
+ * the catalog holds; add an error positioned at the key otherwise.
+ */
+void
+weftd_check_jobs(struct config *c, struct catalog *cat, struct errlist *el)
+{
+	struct job *j;
+
+	TAILQ_FOREACH(j, &c->jobs, entry) {
+		static const struct { const char *key; int kind; } k[] = {
+			{ "workload", WEFT_KIND_WORKLOAD },
+			{ "strategy", WEFT_KIND_STRATEGY },
+		};
+
+		for (int i = 0; i < 2; i++) {
+			const char	*name = i ? j->strategy : j->workload;
+			struct ynode	*n = ynode_get(j->doc->root, k[i].key);
+			char		*avail;
+
+			if (catalog_find(cat, k[i].kind, name) != NULL)
+				continue;
+			avail = available(cat, k[i].kind);
+			errlist_add(el, "%s:%d:%d: %s: no %s plugin \"%s\" "
+			    "(available: %s)", j->file, n ? n->line : 1,
+			    n ? n->col : 1, k[i].key, k[i].key, name,
+			    *avail ? avail : "none");
+			free(avail);
+		}
+	}
+}
+
+static void
+log_errors(const struct errlist *el)
+{
+	for (size_t i = 0; i < el->n; i++)
+		log_warnx("%s", el->v[i]);
+}
+
+/*
+ * weftd_reload - re-read the configuration, the jobs and the plugin
+ * directories.  All or nothing: if anything in the new set is wrong the
+ * old set stays, and the errors go to el (and the log).  0 or -1.
+ */
+int
+weftd_reload(struct errlist *el)
+{
+	struct config	*c;
+	struct catalog	*cat;
+	int		 bad;
+
+	log_info("reloading %s", weftd.config_path ? weftd.config_path :
+	    "the configuration");
+	c = config_load(weftd.config_path, weftd.socket_override, el, &bad);
+	if (c == NULL || bad != 0) {
+		log_warnx("reload refused, keeping the running "
+		    "configuration:");
+		log_errors(el);
+		config_free(c);
+		return -1;
+	}
+	cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs);
+	if (strcmp(c->socket, weftd.conf->socket) != 0)
+		log_warnx("the control socket moved to %s; that takes a "
+		    "restart (still listening on %s)", c->socket,
+		    weftd.conf->socket);
+	free(c->socket);
+	c->socket = xstrdup(weftd.conf->socket);
+	if (strcmp(c->state_dir, weftd.conf->state_dir) != 0)
+		log_warnx("state_dir changed; that takes a restart");
+	free(c->state_dir);
+	c->state_dir = xstrdup(weftd.conf->state_dir);
+
+	/* Runs keep what they forked with; timers name jobs, not pointers. */
+	config_free(weftd.conf);
+	catalog_free(weftd.catalog);
+	weftd.conf = c;
+	weftd.catalog = cat;
+	weftd.bad_jobs = 0;
+	errlist_clear(&weftd.load_errors);
+	log_setlevel(c->log_level);
+	schedule_apply(0);
+	log_info("reloaded: %zu jobs, %zu plugins", c->njobs, cat->n);
+	return 0;
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct errlist el = { 0 };
+
+	switch (sig) {
+	case SIGHUP:
+		weftd_reload(&el);
+		errlist_clear(&el);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (weftd.stopping)
+			break;
+		log_info("%s: stopping; cancelling %d runs",
+		    signal_name((int)sig), runs_active());
+		weftd.stopping = 1;
+		control_close();
+		schedule_clear();
+		if (runs_active() == 0)
+			event_base_loopbreak(weftd.base);
+		else
+			runs_cancel_all();
+		break;
+	case SIGCHLD:
+		runs_reap();
+		break;
+	}
+}
+
+/* mkdirs - mkdir -p, 0750. */
+static int
+mkdirs(const char *path)
+{
+	char *p = xstrdup(path);
+
+	for (char *s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
+	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int
+check_only(void)
+{
+	struct errlist	 el = { 0 };
+	struct config	*c;
+	struct catalog	*cat;
+	int		 bad;
+
+	c = config_load(weftd.config_path, weftd.socket_override, &el, &bad);
+	if (c != NULL) {
+		cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs);
+		weftd_check_jobs(c, cat, &el);
+		for (size_t i = 0; i < cat->n; i++)
+			if (cat->v[i].rejected != NULL)
+				errlist_add(&el, "%s: plugin rejected: %s",
+				    cat->v[i].path, cat->v[i].rejected);
+		if (el.n == 0)
+			printf("weftd: configuration %s OK: %zu jobs, %zu "
+			    "plugins\n", c->path ? c->path : "(defaults)",
+			    c->njobs, cat->n);
+		catalog_free(cat);
+		config_free(c);
+	}
+	for (size_t i = 0; i < el.n; i++)
+		fprintf(stderr, "%s\n", el.v[i]);
+	bad = el.n != 0;
+	if (bad)
+		fprintf(stderr, "weftd: %zu error%s\n", el.n,
+		    el.n == 1 ? "" : "s");
+	errlist_clear(&el);
+	return bad;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct errlist	 el = { 0 };
+	struct event	*sigs[5];
+	const int	 signums[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD };
+	int		 ch, foreground = 0, check = 0, verbose = 0;
+	int		 level = -1, dest;
+	char		*cause;
+
+	while ((ch = getopt_long(argc, argv, "c:fs:vhV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			weftd.config_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 's':
+			weftd.socket_override = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'L':
+			if ((level = log_level_parse(optarg)) < 0) {
+				fprintf(stderr, "weftd: --log-level: expected "
+				    "error, warning, info or debug\n");
+				return 2;
+			}
+			break;
+		case 'V':
+			printf("weftd %s (plugin ABI %d.%d)\n",
+			    PACKAGE_VERSION, WEFT_ABI_MAJOR, WEFT_ABI_MINOR);
+			return 0;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	dest = getenv("JOURNAL_STREAM") != NULL ? LOG_TO_JOURNAL :
+	    foreground || check ? LOG_TO_STDERR : LOG_TO_SYSLOG;
+	log_init("weftd", level >= 0 ? level : 2 + verbose, dest);
+	if (check)
+		return check_only();
+
+	signal(SIGPIPE, SIG_IGN);
+	weftd.started = time(NULL);
+	weftd.conf = config_load(weftd.config_path, weftd.socket_override,
+	    &weftd.load_errors, &weftd.bad_jobs);
+	log_errors(&weftd.load_errors);
+	if (weftd.conf == NULL)
+		fatalx("cannot start with a broken configuration (weftd "
+		    "--check shows every error)");
+	if (level < 0)
+		log_setlevel(verbose ? weftd.conf->log_level + verbose :
+		    weftd.conf->log_level);
+	if (weftd.bad_jobs)
+		log_warnx("%d job file%s rejected; the other jobs run",
+		    weftd.bad_jobs, weftd.bad_jobs == 1 ? "" : "s");
+	if (mkdirs(weftd.conf->state_dir) != 0)
+		fatal("state directory %s", weftd.conf->state_dir);
+
+	if (!foreground && daemon(0, 0) != 0)
+		fatal("daemon");
+	if ((weftd.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	weftd.catalog = catalog_scan(weftd.conf->plugin_dirs,
+	    weftd.conf->nplugin_dirs);
+	runs_init();
+	if (control_listen(weftd.conf->socket, weftd.conf->socket_mode,
+	    &cause) != 0)
+		fatalx("control socket: %s", cause);
+	for (size_t i = 0; i < sizeof signums / sizeof *signums; i++) {
+		sigs[i] = evsignal_new(weftd.base, signums[i], on_signal, NULL);
+		evsignal_add(sigs[i], NULL);
+	}
+	schedule_apply(1);
+	log_info("weftd %s started: %zu jobs, %zu plugins, pid %ld",
+	    PACKAGE_VERSION, weftd.conf->njobs, weftd.catalog->n,
+	    (long)getpid());
+
+	event_base_dispatch(weftd.base);
+
+	log_info("weftd stopped");
+	control_close();
+	schedule_clear();
+	for (size_t i = 0; i < sizeof signums / sizeof *signums; i++)
+		event_free(sigs[i]);
+	catalog_free(weftd.catalog);
+	config_free(weftd.conf);
+	errlist_clear(&weftd.load_errors);
+	errlist_clear(&el);
+	event_base_free(weftd.base);
+	return 0;
+}

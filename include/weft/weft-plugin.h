@@ -1,0 +1,257 @@
+/*
+ * weft-plugin.h - the public interface between weft and its plugins.
+ *
+ * A plugin is a shared object that exports exactly one symbol,
+ * WEFT_PLUGIN_SYMBOL ("weft_plugin"), a const struct weft_plugin.  It is
+ * either a workload (what one task does) or a strategy (how tasks run
+ * concurrently).  weft loads plugins only in its runner processes, never in
+ * the daemon itself, so a plugin that crashes ends one run, not weftd.
+ *
+ * Everything a plugin may ask of weft is in struct weft_host, a table of
+ * function pointers handed to the plugin; plugins never link against weft.
+ *
+ * Compatibility: WEFT_ABI_MAJOR changes when an existing field or function
+ * changes meaning; weft refuses a plugin built for another major.  Minor
+ * versions only append fields to the end of the structs below, so code
+ * compiled against an older minor keeps working.  Check host->size before
+ * using a function added after the minor version you require.
+ */
+#ifndef WEFT_PLUGIN_H
+#define WEFT_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WEFT_ABI_MAJOR 1
+#define WEFT_ABI_MINOR 0
+
+/* The name of the one symbol every plugin exports. */
+#define WEFT_PLUGIN_SYMBOL "weft_plugin"
+
+#if defined(__GNUC__)
+#define WEFT_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define WEFT_EXPORT __attribute__((visibility("default")))
+#else
+#define WEFT_PRINTF(f, a)
+#define WEFT_EXPORT
+#endif
+
+enum weft_kind {
+	WEFT_KIND_WORKLOAD = 1,
+	WEFT_KIND_STRATEGY = 2,
+};
+
+/*
+ * Traits describe a workload (or what a strategy is good for).
+ * WEFT_TRAIT_BLOCKING: the workload blocks in system calls without going
+ * through the task I/O primitives below, so it cannot share a thread with
+ * other tasks (strategies that multiplex tasks on one thread refuse it).
+ */
+#define WEFT_TRAIT_CPU_BOUND	0x0001u
+#define WEFT_TRAIT_IO_BOUND	0x0002u
+#define WEFT_TRAIT_BLOCKING	0x0004u
+
+enum weft_log_level {
+	WEFT_LOG_ERR = 0,
+	WEFT_LOG_WARN = 1,
+	WEFT_LOG_INFO = 2,
+	WEFT_LOG_DEBUG = 3,
+};
+
+/* Kinds of parameter nodes (the YAML value under a job's params). */
+enum weft_node_kind {
+	WEFT_NODE_SCALAR = 1,
+	WEFT_NODE_SEQ = 2,
+	WEFT_NODE_MAP = 3,
+};
+
+/* Results of a task function. */
+#define WEFT_TASK_OK		0
+#define WEFT_TASK_FAILED	(-1)
+
+/* Event bits for wait_fd. */
+#define WEFT_READ	0x1
+#define WEFT_WRITE	0x2
+
+struct weft_node;	/* a parameter value, with its file:line:column */
+struct weft_task;	/* one task being executed */
+struct weft_run;	/* a run, as its strategy sees it */
+struct weft_ctx;	/* an execution context: a thread, process or loop */
+struct weft_plugin;
+
+/*
+ * struct weft_host - services weft offers to plugins.
+ *
+ * Parameter accessors: every error they report names the job file, line
+ * and column of the offending value and the key path (params.n), e.g.
+ *   jobs.d/fib.yaml:7:9: params.n[2]: expected an integer, got "x"
+ * and makes the workload's init fail once it returns.
+ *
+ * Task I/O primitives (wait_fd, sleep_ms, cancelled) behave the same under
+ * every strategy: they block the calling thread under inline, threads and
+ * fork, and suspend only the calling task under strategies that multiplex
+ * tasks on one thread.  Write tasks in plain blocking style with them.
+ */
+struct weft_host {
+	uint32_t size;		/* sizeof(struct weft_host) in weft */
+	uint16_t abi_major;
+	uint16_t abi_minor;
+
+	/*
+	 * log - write a log line prefixed with the plugin's name.
+	 * self: the calling plugin's descriptor (&weft_plugin).
+	 */
+	void (*log)(const struct weft_plugin *self, int level,
+	    const char *fmt, ...) WEFT_PRINTF(3, 4);
+
+	/* param - the value under key in a mapping node, or NULL. */
+	const struct weft_node *(*param)(const struct weft_node *map,
+	    const char *key);
+	/*
+	 * params_allow - report every key of map that is not in the
+	 * NULL-terminated list keys.  Returns the number of unknown keys.
+	 */
+	int (*params_allow)(const struct weft_node *map,
+	    const char *const *keys);
+	int (*node_kind)(const struct weft_node *n);
+	/* node_len - the number of items of a sequence or mapping. */
+	size_t (*node_len)(const struct weft_node *n);
+	/* node_at - item i of a sequence, or NULL. */
+	const struct weft_node *(*node_at)(const struct weft_node *n, size_t i);
+	/* node_str - the text of a scalar, or NULL (reports an error). */
+	const char *(*node_str)(const struct weft_node *n);
+	/*
+	 * node_int - parse a scalar as a decimal integer in [min, max].
+	 * Returns 0, or -1 after reporting what was expected.
+	 */
+	int (*node_int)(const struct weft_node *n, long long min,
+	    long long max, long long *out);
+	/* node_error - report an error positioned at n. */
+	void (*node_error)(const struct weft_node *n, const char *fmt, ...)
+	    WEFT_PRINTF(2, 3);
+
+	/*
+	 * Task results: each task may set named values that appear in the
+	 * run record.  Values are copied.
+	 */
+	void (*result_str)(struct weft_task *t, const char *key,
+	    const char *value);
+	void (*result_int)(struct weft_task *t, const char *key,
+	    long long value);
+	void (*result_num)(struct weft_task *t, const char *key,
+	    double value);
+	/*
+	 * task_fail - record why a task failed; return WEFT_TASK_FAILED
+	 * (which this returns, for `return h->task_fail(t, ...)`).
+	 */
+	int (*task_fail)(struct weft_task *t, const char *fmt, ...)
+	    WEFT_PRINTF(2, 3);
+	/* task_index - the task's number, 0 to ntasks - 1. */
+	size_t (*task_index)(const struct weft_task *t);
+
+	/*
+	 * wait_fd - wait until fd is ready for events (WEFT_READ and/or
+	 * WEFT_WRITE) or timeout_ms passes (-1: no timeout).
+	 * Returns the ready events, 0 on timeout, -1 when the run is being
+	 * cancelled (the task should give up).
+	 */
+	int (*wait_fd)(struct weft_task *t, int fd, int events,
+	    int timeout_ms);
+	/* sleep_ms - wait ms milliseconds.  0, or -1 when cancelled. */
+	int (*sleep_ms)(struct weft_task *t, long ms);
+	/* cancelled - nonzero once the run is being cancelled. */
+	int (*cancelled)(struct weft_task *t);
+
+	/*
+	 * For strategies.  A strategy claims task numbers with run_next,
+	 * executes each with task_exec inside an execution context opened
+	 * with ctx_open (which calls the workload's ctx_init: a per-thread,
+	 * per-process or per-loop resource such as a connection), and
+	 * returns from run when run_next says there is nothing left.
+	 * These functions are thread-safe.
+	 */
+	size_t (*run_concurrency)(const struct weft_run *r);
+	size_t (*run_ntasks)(const struct weft_run *r);
+	/* run_next - claim the next task; 1 and *idx set, or 0 if none. */
+	int (*run_next)(struct weft_run *r, size_t *idx);
+	int (*run_cancelled)(const struct weft_run *r);
+	/* ctx_open - a new execution context numbered worker, or NULL. */
+	struct weft_ctx *(*ctx_open)(struct weft_run *r, unsigned worker);
+	void (*ctx_close)(struct weft_ctx *c);
+	/* task_exec - run task idx to completion in c; WEFT_TASK_*. */
+	int (*task_exec)(struct weft_ctx *c, size_t idx);
+};
+
+/*
+ * struct weft_workload_ops - what a workload plugin implements.
+ *
+ * init:     parse params (report errors through the host), decide the
+ *           number of tasks, and return the workload's state, or NULL on
+ *           error.  Called once per run, in the runner process.
+ * ctx_init: optional; create per-execution-context resources (a thread's
+ *           or worker process's connection).  Returns 0 or -1.
+ * ctx_fini: optional; release what ctx_init made.
+ * task:     do task idx; WEFT_TASK_OK or WEFT_TASK_FAILED (after
+ *           task_fail).  May be called from several threads at once, so
+ *           touch only the task's own data and ctx.
+ * fini:     release state.
+ */
+struct weft_workload_ops {
+	void *(*init)(const struct weft_host *h, const struct weft_node *params,
+	    size_t *ntasks);
+	int (*ctx_init)(void *state, void **ctx);
+	void (*ctx_fini)(void *state, void *ctx);
+	int (*task)(void *state, void *ctx, struct weft_task *t, size_t idx);
+	void (*fini)(void *state);
+};
+
+/*
+ * struct weft_strategy_ops - what a strategy plugin implements.
+ *
+ * run:      execute every task of r with at most run_concurrency(r) in
+ *           flight, then return 0 (or -1 with a log line if the strategy
+ *           itself failed).  Honour run_cancelled.
+ * wait_fd, sleep_ms: optional; the strategy's own implementation of the
+ *           task primitives (a strategy that multiplexes tasks on a
+ *           thread suspends the task here).  NULL: weft blocks the thread.
+ */
+struct weft_strategy_ops {
+	int (*run)(const struct weft_host *h, struct weft_run *r);
+	/*
+	 * max_concurrency: the most tasks the strategy ever runs at once
+	 * (1 for a sequential strategy); 0 for no limit of its own.  The
+	 * run's concurrency is clamped to it.
+	 */
+	size_t max_concurrency;
+	int (*wait_fd)(struct weft_task *t, int fd, int events,
+	    int timeout_ms);
+	int (*sleep_ms)(struct weft_task *t, long ms);
+};
+
+/* struct weft_plugin - the descriptor every plugin exports. */
+struct weft_plugin {
+	uint16_t abi_major;	/* WEFT_ABI_MAJOR */
+	uint16_t abi_minor;	/* WEFT_ABI_MINOR */
+	uint32_t size;		/* sizeof(struct weft_plugin) */
+	int kind;		/* enum weft_kind */
+	const char *name;	/* [a-z0-9_-]+, unique per kind */
+	const char *version;
+	const char *summary;	/* one line */
+	unsigned traits;	/* WEFT_TRAIT_* */
+	const void *ops;	/* weft_workload_ops or weft_strategy_ops */
+};
+
+/* Initializer for the fixed fields of a descriptor. */
+#define WEFT_PLUGIN_HEADER \
+	.abi_major = WEFT_ABI_MAJOR, .abi_minor = WEFT_ABI_MINOR, \
+	.size = sizeof(struct weft_plugin)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_PLUGIN_H */

@@ -1,0 +1,170 @@
+/*
+ * common.h - code shared by weftd and weftctl: logging, allocation,
+ * YAML trees with positions, durations, cron expressions, the job and
+ * daemon configuration, and message framing.
+ */
+#ifndef WEFT_COMMON_H
+#define WEFT_COMMON_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN __attribute__((noreturn))
+
+/* log.c */
+enum { LOG_TO_STDERR, LOG_TO_JOURNAL, LOG_TO_SYSLOG };
+void	 log_init(const char *, int, int);
+void	 log_setlevel(int);
+int	 log_getlevel(void);
+int	 log_level_parse(const char *);
+const char *log_level_name(int);
+void	 log_warn(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_warnx(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_info(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_debug(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_msg(int, const char *, ...) PRINTFLIKE(2, 3);
+void	 log_vmsg(int, const char *, va_list) PRINTFLIKE(2, 0);
+void	 fatal(const char *, ...) PRINTFLIKE(1, 2) NORETURN;
+void	 fatalx(const char *, ...) PRINTFLIKE(1, 2) NORETURN;
+
+/* xmalloc.c */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...) PRINTFLIKE(2, 3);
+int	 xvasprintf(char **, const char *, va_list) PRINTFLIKE(2, 0);
+
+/* errors.c: a list of user-facing error messages */
+struct errlist {
+	char	**v;
+	size_t	  n;
+};
+void	 errlist_add(struct errlist *, const char *, ...) PRINTFLIKE(2, 3);
+void	 errlist_vadd(struct errlist *, const char *, va_list)
+	    PRINTFLIKE(2, 0);
+void	 errlist_clear(struct errlist *);
+void	 errlist_move(struct errlist *, struct errlist *);
+
+/* ytree.c: YAML documents as trees whose nodes know their position */
+enum ynode_kind { YNODE_SCALAR = 1, YNODE_SEQ = 2, YNODE_MAP = 3 };
+struct ynode {
+	enum ynode_kind	  kind;
+	const char	 *file;
+	int		  line;		/* 1-based */
+	int		  col;		/* 1-based */
+	char		 *path;		/* key path: "params.n[2]" */
+	char		 *str;		/* scalar text */
+	int		  plain;	/* scalar was unquoted */
+	size_t		  n;		/* items (seq) or pairs (map) */
+	struct ynode	**keys;		/* map keys (scalars) */
+	struct ynode	**items;	/* seq items or map values */
+	struct errlist	 *errs;		/* where errors about it go */
+};
+struct ydoc {
+	char		*file;
+	struct ynode	*root;		/* NULL for an empty document */
+	struct errlist	 errs;
+};
+struct ydoc	*ydoc_load(const char *, const char *, size_t, char **);
+struct ydoc	*ydoc_load_file(const char *, char **);
+void		 ydoc_free(struct ydoc *);
+struct ynode	*ynode_get(const struct ynode *, const char *);
+void		 ynode_error(const struct ynode *, const char *, ...)
+		    PRINTFLIKE(2, 3);
+void		 ynode_verror(const struct ynode *, const char *, va_list)
+		    PRINTFLIKE(2, 0);
+const char	*ynode_kind_name(const struct ynode *);
+int		 ynode_check_keys(const struct ynode *, const char *const *);
+int		 ynode_int(const struct ynode *, long long, long long,
+		    long long *);
+int		 ynode_bool(const struct ynode *, int *);
+int		 ynode_duration(const struct ynode *, uint64_t *);
+const char	*ynode_scalar(const struct ynode *);
+void		 ynode_set_scalar(struct ynode *, const char *, const char *);
+json_t		*ynode_to_json(const struct ynode *);
+
+/* duration.c */
+int	 duration_parse(const char *, uint64_t *);
+char	*duration_format(uint64_t, char *, size_t);
+
+/* cron.c */
+struct cron {
+	uint64_t	minute;		/* bits 0-59 */
+	uint32_t	hour;		/* bits 0-23 */
+	uint32_t	dom;		/* bits 1-31 */
+	uint16_t	month;		/* bits 1-12 */
+	uint8_t		dow;		/* bits 0-6, Sunday is 0 */
+	int		dom_any;
+	int		dow_any;
+};
+int	 cron_parse(const char *, struct cron *, char *, size_t);
+time_t	 cron_next(const struct cron *, time_t);
+
+/* config.c */
+enum sched_kind { SCHED_ON_DEMAND, SCHED_AT_START, SCHED_EVERY, SCHED_CRON };
+struct job {
+	char		*name;
+	char		*file;
+	char		*workload;
+	char		*strategy;
+	long		 concurrency;	/* 0: the strategy's default */
+	enum sched_kind	 sched;
+	uint64_t	 every_ms;
+	struct cron	 cron;
+	char		*sched_text;	/* as written, for display */
+	uint64_t	 timeout_ms;	/* 0: none */
+	int		 retries;
+	int		 enabled;
+	struct ydoc	*doc;		/* owns params */
+	struct ynode	*params;	/* mapping, or NULL */
+	TAILQ_ENTRY(job) entry;
+};
+TAILQ_HEAD(jobs, job);
+
+struct config {
+	char		*path;		/* NULL: built-in defaults */
+	char		*socket;
+	mode_t		 socket_mode;
+	char		**plugin_dirs;
+	size_t		 nplugin_dirs;
+	char		*jobs_dir;
+	char		*state_dir;
+	char		*metrics_log;
+	int		 log_level;
+	int		 max_concurrent_runs;
+	uint64_t	 shutdown_grace_ms;
+	int		 history_size;
+	struct jobs	 jobs;
+	size_t		 njobs;
+};
+struct config	*config_load(const char *, const char *, struct errlist *,
+		    int *);
+void		 config_free(struct config *);
+struct job	*job_load(const char *, struct errlist *);
+void		 job_free(struct job *);
+struct job	*config_find_job(struct config *, const char *);
+json_t		*job_to_json(const struct job *);
+
+/* frame.c: length-prefixed JSON messages between runner and supervisor */
+#define FRAME_MAX	(16u * 1024 * 1024)
+int	 frame_write(int, const json_t *);
+int	 frame_parse(const unsigned char *, size_t, size_t *, json_t **,
+	    char *, size_t);
+
+/* util.c */
+uint64_t now_ms(void);
+double	 now_wall(void);
+double	 now_mono(void);
+const char *signal_name(int);
+int	 valid_name(const char *);
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * config.c - the daemon configuration (weftd.yaml) and job files
+ * (jobs.d/NAME.yaml).  Every error names file:line:column and the key, and
+ * every error is collected, so one pass shows the user all of them.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#ifndef WEFT_CONFIG_FILE
+#define WEFT_CONFIG_FILE	"/etc/weft/weftd.yaml"
+#endif
+#ifndef WEFT_JOBS_DIR
+#define WEFT_JOBS_DIR		"/etc/weft/jobs.d"
+#endif
+#ifndef WEFT_PLUGIN_DIR
+#define WEFT_PLUGIN_DIR		"/usr/lib/weft/plugins"
+#endif
+#ifndef WEFT_STATE_DIR
+#define WEFT_STATE_DIR		"/var/lib/weft"
+#endif
+#ifndef WEFT_SOCKET
+#define WEFT_SOCKET		"/run/weft/weftd.sock"
+#endif
+
+static const char *const job_keys[] = { "name", "description", "workload",
+    "params", "strategy", "concurrency", "schedule", "timeout", "retries",
+    "enabled", NULL };
+
+static const char *const config_keys[] = { "socket", "socket_mode",
+    "plugin_dirs", "jobs_dir", "state_dir", "metrics_log", "log_level",
+    "max_concurrent_runs", "shutdown_grace", "history_size", NULL };
+
+void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->name);
+	free(j->file);
+	free(j->workload);
+	free(j->strategy);
+	free(j->sched_text);
+	ydoc_free(j->doc);
+	free(j);
+}
+
+/* name_value - a scalar that must be a valid plugin or job name. */
+static char *
+name_value(const struct ynode *n, const char *what)
+{
+	const char *s = ynode_scalar(n);
+
+	if (s == NULL)
+		return NULL;
+	if (!valid_name(s)) {
+		ynode_error(n, "\"%s\" is not a valid %s (letters, digits, "
+		    "'_', '.', '-'; at most 64)", s, what);
+		return NULL;
+	}
+	return xstrdup(s);
+}
+
+static void
+parse_schedule(struct job *j, const struct ynode *n)
+{
+	static const char *const sched_keys[] = { "every", "cron", NULL };
+	const struct ynode	*v;
+	char			 err[256];
+
+	if (n->kind == YNODE_SCALAR) {
+		if (strcmp(n->str, "on-demand") == 0)
+			j->sched = SCHED_ON_DEMAND;
+		else if (strcmp(n->str, "at-start") == 0)
+			j->sched = SCHED_AT_START;
+		else
+			ynode_error(n, "expected on-demand, at-start, "
+			    "{every: DURATION} or {cron: \"EXPR\"}, got \"%s\"",
+			    n->str);
+		return;
+	}
+	if (n->kind != YNODE_MAP || n->n != 1) {
+		ynode_error(n, "expected on-demand, at-start, {every: "
+		    "DURATION} or {cron: \"EXPR\"}");
+		return;
+	}
+	if (ynode_check_keys(n, sched_keys) != 0)
+		return;
+	if ((v = ynode_get(n, "every")) != NULL) {
+		if (ynode_duration(v, &j->every_ms) != 0)
+			return;
+		if (j->every_ms < 1000) {
+			ynode_error(v, "must be at least 1s, got \"%s\"",
+			    v->str);
+			return;
+		}
+		j->sched = SCHED_EVERY;
+		xasprintf(&j->sched_text, "every %s", v->str);
+	} else if ((v = ynode_get(n, "cron")) != NULL) {
+		if (ynode_scalar(v) == NULL)
+			return;
+		if (cron_parse(v->str, &j->cron, err, sizeof err) != 0) {
+			ynode_error(v, "%s", err);
+			return;
+		}
+		j->sched = SCHED_CRON;
+		xasprintf(&j->sched_text, "cron %s", v->str);
+	}
+}
+
+/*
+ * job_load - parse one job file.  Returns the job, or NULL after adding
+ * every error found to errs.
+ */
+struct job *
+job_load(const char *file, struct errlist *errs)
+{
+	struct ydoc		*d;
+	struct job		*j;
+	const struct ynode	*root, *n;
+	char			*cause;
+	long long		 v;
+
+	if ((d = ydoc_load_file(file, &cause)) == NULL) {
+		errlist_add(errs, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->doc = d;
+	j->file = xstrdup(file);
+	j->enabled = 1;
+	root = d->root;
+	if (root == NULL || root->kind != YNODE_MAP) {
+		errlist_add(errs, "%s:%d:%d: a job file must be a mapping of "
+		    "keys (name, workload, strategy, ...)", file,
+		    root ? root->line : 1, root ? root->col : 1);
+		job_free(j);
+		return NULL;
+	}
+	ynode_check_keys(root, job_keys);
+
+	if ((n = ynode_get(root, "name")) != NULL)
+		j->name = name_value(n, "job name");
+	else {
+		/* The file's name without directory and extension. */
+		const char	*base = strrchr(file, '/');
+		char		*dot;
+
+		j->name = xstrdup(base ? base + 1 : file);
+		if ((dot = strrchr(j->name, '.')) != NULL)
+			*dot = '\0';
+		if (!valid_name(j->name))
+			errlist_add(&d->errs, "%s:1:1: no name key, and the "
+			    "file name \"%s\" is not a valid job name", file,
+			    j->name);
+	}
+	if ((n = ynode_get(root, "description")) != NULL)
+		(void)ynode_scalar(n);
+	if ((n = ynode_get(root, "workload")) != NULL)
+		j->workload = name_value(n, "workload name");
+	else
+		errlist_add(&d->errs, "%s:%d:%d: workload: missing; name the "
+		    "workload plugin (e.g. workload: sumsq)", file, root->line,
+		    root->col);
+	if ((n = ynode_get(root, "strategy")) != NULL)
+		j->strategy = name_value(n, "strategy name");
+	else
+		j->strategy = xstrdup("inline");
+	if ((n = ynode_get(root, "concurrency")) != NULL &&
+	    ynode_int(n, 1, LLONG_MAX, &v) == 0) {
+		if (v > 100000)
+			ynode_error(n, "at most 100000, got \"%s\"", n->str);
+		j->concurrency = (long)v;
+	}
+	if ((n = ynode_get(root, "params")) != NULL) {
+		if (n->kind != YNODE_MAP)
+			ynode_error(n, "expected a mapping of workload "
+			    "parameters, got %s", ynode_kind_name(n));
+		j->params = (struct ynode *)n;
+	}
+	j->sched = SCHED_ON_DEMAND;
+	if ((n = ynode_get(root, "schedule")) != NULL)
+		parse_schedule(j, n);
+	if (j->sched_text == NULL)
+		j->sched_text = xstrdup(j->sched == SCHED_AT_START ?
+		    "at-start" : "on-demand");
+	if ((n = ynode_get(root, "timeout")) != NULL)
+		ynode_duration(n, &j->timeout_ms);
+	if ((n = ynode_get(root, "retries")) != NULL &&
+	    ynode_int(n, 0, 100, &v) == 0)
+		j->retries = (int)v;
+	if ((n = ynode_get(root, "enabled")) != NULL)
+		ynode_bool(n, &j->enabled);
+
+	if (d->errs.n != 0 || j->name == NULL || j->workload == NULL ||
+	    j->strategy == NULL) {
+		errlist_move(errs, &d->errs);
+		job_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int
+is_job_file(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+
+	if (de->d_name[0] == '.')
+		return 0;
+	return (n > 5 && strcmp(de->d_name + n - 5, ".yaml") == 0) ||
+	    (n > 4 && strcmp(de->d_name + n - 4, ".yml") == 0);
+}
+
+/* load_jobs - every job file of dir, sorted; bad files are left out. */
+static int
+load_jobs(struct config *c, struct errlist *errs)
+{
+	struct dirent	**ents;
+	int		  n, bad = 0;
+
+	if ((n = scandir(c->jobs_dir, &ents, is_job_file, alphasort)) < 0) {
+		if (errno == ENOENT)
+			return 0;	/* no jobs yet */
+		errlist_add(errs, "%s: cannot read jobs directory: %s",
+		    c->jobs_dir, strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct job	*j, *other;
+		char		*path;
+
+		xasprintf(&path, "%s/%s", c->jobs_dir, ents[i]->d_name);
+		free(ents[i]);
+		j = job_load(path, errs);
+		if (j == NULL) {
+			bad++;
+		} else if ((other = config_find_job(c, j->name)) != NULL) {
+			errlist_add(errs, "%s:1:1: job \"%s\" is already "
+			    "defined in %s; job names must be unique", path,
+			    j->name, other->file);
+			job_free(j);
+			bad++;
+		} else {
+			TAILQ_INSERT_TAIL(&c->jobs, j, entry);
+			c->njobs++;
+		}
+		free(path);
+	}
+	free(ents);
+	return bad;
+}
+
+/* relpath - p taken relative to the directory of the config file. */
+static char *
+relpath(const struct config *c, const char *p)
+{
+	const char	*slash;
+	char		*out;
+
+	if (p[0] == '/' || c->path == NULL ||
+	    (slash = strrchr(c->path, '/')) == NULL)
+		return xstrdup(p);
+	xasprintf(&out, "%.*s/%s", (int)(slash - c->path), c->path, p);
+	return out;
+}
+
+static char *
+path_value(const struct config *c, const struct ynode *n)
+{
+	const char *s = ynode_scalar(n);
+
+	if (s == NULL)
+		return NULL;
+	if (*s == '\0') {
+		ynode_error(n, "expected a path, got an empty string");
+		return NULL;
+	}
+	return relpath(c, s);
+}
+
+static void
+set_path(struct config *c, char **field, const struct ynode *root,
+    const char *key)
+{
+	const struct ynode	*n = ynode_get(root, key);
+	char			*p;
+
+	if (n != NULL && (p = path_value(c, n)) != NULL) {
+		free(*field);
+		*field = p;
+	}
+}
+
+static void
+parse_config(struct config *c, const struct ynode *root)
+{
+	const struct ynode	*n;
+	long long		 v;
+	char			*end;
+
+	ynode_check_keys(root, config_keys);
+	set_path(c, &c->socket, root, "socket");
+	set_path(c, &c->jobs_dir, root, "jobs_dir");
+	set_path(c, &c->state_dir, root, "state_dir");
+	set_path(c, &c->metrics_log, root, "metrics_log");
+	if ((n = ynode_get(root, "socket_mode")) != NULL &&
+	    ynode_scalar(n) != NULL) {
+		errno = 0;
+		v = strtoll(n->str, &end, 8);
+		if (*n->str == '\0' || *end != '\0' || v < 0 || v > 0777)
+			ynode_error(n, "expected an octal mode such as 0660, "
+			    "got \"%s\"", n->str);
+		else
+			c->socket_mode = (mode_t)v;
+	}
+	if ((n = ynode_get(root, "plugin_dirs")) != NULL) {
+		if (n->kind != YNODE_SEQ || n->n == 0)
+			ynode_error(n, "expected a list of directories");
+		else {
+			for (size_t i = 0; i < c->nplugin_dirs; i++)
+				free(c->plugin_dirs[i]);
+			c->nplugin_dirs = 0;
+			c->plugin_dirs = xreallocarray(c->plugin_dirs, n->n,
+			    sizeof *c->plugin_dirs);
+			for (size_t i = 0; i < n->n; i++) {
+				char *p = path_value(c, n->items[i]);
+
+				if (p != NULL)
+					c->plugin_dirs[c->nplugin_dirs++] = p;
+			}
+		}
+	}
+	if ((n = ynode_get(root, "log_level")) != NULL &&
+	    ynode_scalar(n) != NULL) {
+		if ((c->log_level = log_level_parse(n->str)) < 0) {
+			ynode_error(n, "expected error, warning, info or "
+			    "debug, got \"%s\"", n->str);
+			c->log_level = 2;
+		}
+	}
+	if ((n = ynode_get(root, "max_concurrent_runs")) != NULL &&
+	    ynode_int(n, 1, 10000, &v) == 0)
+		c->max_concurrent_runs = (int)v;
+	if ((n = ynode_get(root, "history_size")) != NULL &&
+	    ynode_int(n, 1, 1000000, &v) == 0)
+		c->history_size = (int)v;
+	if ((n = ynode_get(root, "shutdown_grace")) != NULL)
+		ynode_duration(n, &c->shutdown_grace_ms);
+}
+
+/*
+ * config_load - read the daemon configuration at path (NULL: the default
+ * file if it exists, else built-in defaults) and every job file.
+ * Returns NULL if the configuration itself is bad.  Bad job files are
+ * left out; *bad_jobs counts them.  Every error goes to errs.
+ */
+struct config *
+config_load(const char *path, const char *socket_override,
+    struct errlist *errs, int *bad_jobs)
+{
+	struct config	*c;
+	struct ydoc	*d = NULL;
+	char		*cause;
+	int		 explicit = path != NULL;
+
+	*bad_jobs = 0;
+	c = xcalloc(1, sizeof *c);
+	TAILQ_INIT(&c->jobs);
+	if (path == NULL && access(WEFT_CONFIG_FILE, F_OK) == 0)
+		path = WEFT_CONFIG_FILE;
+	c->path = path ? xstrdup(path) : NULL;
+	c->socket = xstrdup(WEFT_SOCKET);
+	c->socket_mode = 0660;
+	c->plugin_dirs = xcalloc(1, sizeof *c->plugin_dirs);
+	c->plugin_dirs[0] = xstrdup(WEFT_PLUGIN_DIR);
+	c->nplugin_dirs = 1;
+	c->jobs_dir = c->path ? relpath(c, "jobs.d") : xstrdup(WEFT_JOBS_DIR);
+	c->state_dir = xstrdup(WEFT_STATE_DIR);
+	c->log_level = 2;
+	c->max_concurrent_runs = 4;
+	c->shutdown_grace_ms = 5000;
+	c->history_size = 1000;
+
+	if (path != NULL) {
+		if ((d = ydoc_load_file(path, &cause)) == NULL) {
+			if (!explicit && errno == ENOENT)
+				goto defaults;
+			errlist_add(errs, "%s", cause);
+			free(cause);
+			config_free(c);
+			return NULL;
+		}
+		if (d->root != NULL && d->root->kind != YNODE_MAP)
+			errlist_add(&d->errs, "%s:%d:%d: the configuration "
+			    "must be a mapping of settings", path,
+			    d->root->line, d->root->col);
+		else if (d->root != NULL)
+			parse_config(c, d->root);
+		if (d->errs.n != 0) {
+			errlist_move(errs, &d->errs);
+			ydoc_free(d);
+			config_free(c);
+			return NULL;
+		}
+		ydoc_free(d);
+	}
+defaults:
+	if (socket_override != NULL) {
+		free(c->socket);
+		c->socket = xstrdup(socket_override);
+	}
+	if (c->metrics_log == NULL)
+		xasprintf(&c->metrics_log, "%s/metrics.jsonl", c->state_dir);
+	*bad_jobs = load_jobs(c, errs);
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	struct job *j;
+
+	if (c == NULL)
+		return;
+	while ((j = TAILQ_FIRST(&c->jobs)) != NULL) {
+		TAILQ_REMOVE(&c->jobs, j, entry);
+		job_free(j);
+	}
+	for (size_t i = 0; i < c->nplugin_dirs; i++)
+		free(c->plugin_dirs[i]);
+	free(c->plugin_dirs);
+	free(c->path);
+	free(c->socket);
+	free(c->jobs_dir);
+	free(c->state_dir);
+	free(c->metrics_log);
+	free(c);
+}
+
+struct job *
+config_find_job(struct config *c, const char *name)
+{
+	struct job *j;
+
+	TAILQ_FOREACH(j, &c->jobs, entry)
+		if (strcmp(j->name, name) == 0)
+			return j;
+	return NULL;
+}
+
+/* job_to_json - a job as weftctl shows it. */
+json_t *
+job_to_json(const struct job *j)
+{
+	json_t			*o;
+	const struct ynode	*desc = ynode_get(j->doc->root, "description");
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:i, s:b}",
+	    "name", j->name, "file", j->file, "workload", j->workload,
+	    "strategy", j->strategy, "concurrency", (json_int_t)j->concurrency,
+	    "schedule", j->sched_text, "timeout_ms", (json_int_t)j->timeout_ms,
+	    "retries", j->retries, "enabled", j->enabled);
+	if (desc != NULL && desc->kind == YNODE_SCALAR)
+		json_object_set_new(o, "description", json_string(desc->str));
+	json_object_set_new(o, "params", j->params ? ynode_to_json(j->params) :
+	    json_object());
+	return o;
+}
