@@ -85,7 +85,11 @@ convert(struct ydoc *d, yaml_document_t *doc, yaml_node_t *yn,
 				    *path ? path : "document");
 				return n;
 			}
-			n->keys[i] = convert(d, doc, k, path, depth + 1, cause);
+			xasprintf(&p, "%s%s%.*s", path, *path ? "." : "",
+			    (int)k->data.scalar.length,
+			    (char *)k->data.scalar.value);
+			n->keys[i] = convert(d, doc, k, p, depth + 1, cause);
+			free(p);
 			for (size_t j = 0; j < i; j++) {
 				if (strcmp(n->keys[j]->str, n->keys[i]->str))
 					continue;

@@ -1,0 +1,142 @@
+# lib.sh - helpers for weft's integration tests (sourced, POSIX sh).
+# Each test prints TAP: "ok N - what" / "not ok N - what", then "1..N".
+# start_weftd gives the test a private weftd on a socket in a temp dir;
+# on failure the temp dir (with weftd.log) is kept and named.
+
+set -u
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+WEFTD=$top_builddir/daemon/weftd
+WEFTCTL=$top_builddir/cli/weftctl
+ORACLE=$top_builddir/tests/oracle
+RAWCLIENT=$top_builddir/tests/rawclient
+PLUGINS=$top_builddir/plugins/.libs
+TEST_PLUGINS=$top_builddir/tests/plugins/.libs
+
+tap_n=0
+tap_failed=0
+T=
+WEFTD_PID=
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+}
+
+# check DESC COMMAND...: passes if the command succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# expect_eq DESC EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '%s\n' "expected:" "$2" "got:" "$3" | sed 's/^/#   /'
+	fi
+}
+
+# expect_match DESC PATTERN ACTUAL: a grep -E pattern matches some line.
+expect_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '%s\n' "pattern: $2" "got:" "$3" | sed 's/^/#   /'
+	fi
+}
+
+# jget FILE-OR-STRING KEY...: a value from JSON, with python-free jq-less
+# means: weft prints JSON with one key per line (--json is indented).
+jget() {
+	printf '%s\n' "$1" | sed -n "s/^ *\"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" | head -n 1
+}
+
+mktemp_dir() {
+	T=$(mktemp -d /tmp/weft-test.XXXXXX)
+	mkdir -p "$T/jobs" "$T/plugins" "$T/state"
+}
+
+# write_config [EXTRA-YAML]: the daemon config for this test.
+write_config() {
+	cat > "$T/weftd.yaml" <<YAML
+socket: $T/sock
+plugin_dirs: [$PLUGINS, $T/plugins]
+jobs_dir: $T/jobs
+state_dir: $T/state
+shutdown_grace: 1s
+log_level: debug
+${1:-}
+YAML
+}
+
+# job NAME YAML: write a job file.
+job() {
+	printf '%s\n' "$2" > "$T/jobs/$1.yaml"
+}
+
+start_weftd() {
+	[ -f "$T/weftd.yaml" ] || write_config
+	"$WEFTD" -f -c "$T/weftd.yaml" >> "$T/weftd.log" 2>&1 &
+	WEFTD_PID=$!
+	i=0
+	while [ ! -S "$T/sock" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if [ ! -S "$T/sock" ]; then
+		echo "# weftd did not start; log:"
+		sed 's/^/#   /' "$T/weftd.log"
+		return 1
+	fi
+}
+
+stop_weftd() {
+	[ -n "$WEFTD_PID" ] || return 0
+	kill -TERM "$WEFTD_PID" 2>/dev/null
+	wait "$WEFTD_PID"
+	rc=$?
+	WEFTD_PID=
+	return $rc
+}
+
+wctl() {
+	"$WEFTCTL" -s "$T/sock" "$@"
+}
+
+# wait_for DESC COMMAND...: poll (bounded, 10 s) until the command succeeds.
+wait_for() {
+	desc=$1
+	shift
+	i=0
+	while ! "$@" && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	check "$desc" "$@"
+}
+
+finish() {
+	if [ -n "$WEFTD_PID" ]; then
+		kill -KILL "$WEFTD_PID" 2>/dev/null
+		wait "$WEFTD_PID" 2>/dev/null
+	fi
+	echo "1..$tap_n"
+	if [ "$tap_failed" -ne 0 ]; then
+		echo "# $tap_failed failed; weftd's files are kept in $T"
+		[ -f "$T/weftd.log" ] && sed 's/^/# log: /' "$T/weftd.log" | tail -n 40
+		exit 1
+	fi
+	rm -rf "$T"
+	exit 0
+}

@@ -1,0 +1,256 @@
+/*
+ * test-config.c - the job file and configuration loader: what it accepts,
+ * and the exact error (file:line:column: key: message) for what it does
+ * not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common.h"
+
+static char dir[64];
+
+static const char *
+write_file(const char *name, const char *text)
+{
+	static char	path[128];
+	FILE		*f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* errors_of - load a job file; return its errors joined by newlines. */
+static char *
+errors_of(const char *name, const char *text)
+{
+	static char	 out[4096];
+	struct errlist	 el = { 0 };
+	struct job	*j;
+	const char	*path = write_file(name, text);
+	size_t		 off = 0;
+
+	j = job_load(path, &el);
+	out[0] = '\0';
+	for (size_t i = 0; i < el.n; i++) {
+		const char *m = el.v[i];
+
+		/* Drop the temp directory from the path. */
+		if (strncmp(m, dir, strlen(dir)) == 0)
+			m += strlen(dir) + 1;
+		off += (size_t)snprintf(out + off, sizeof out - off, "%s%s",
+		    i ? "\n" : "", m);
+	}
+	if (el.n != 0)
+		assert_null(j);
+	else
+		assert_non_null(j);
+	job_free(j);
+	errlist_clear(&el);
+	return out;
+}
+
+static void
+test_good_job(void **state)
+{
+	struct errlist	 el = { 0 };
+	struct job	*j;
+
+	j = job_load(write_file("good.yaml",
+	    "name: fib\n"
+	    "workload: fib\n"
+	    "params:\n"
+	    "  n: [40, 41]\n"
+	    "strategy: inline\n"
+	    "concurrency: 4\n"
+	    "schedule: {cron: \"*/5 * * * *\"}\n"
+	    "timeout: 1m30s\n"
+	    "retries: 2\n"
+	    "enabled: yes\n"), &el);
+	assert_int_equal(el.n, 0);
+	assert_non_null(j);
+	assert_string_equal(j->name, "fib");
+	assert_string_equal(j->workload, "fib");
+	assert_string_equal(j->strategy, "inline");
+	assert_int_equal(j->concurrency, 4);
+	assert_int_equal(j->sched, SCHED_CRON);
+	assert_string_equal(j->sched_text, "cron */5 * * * *");
+	assert_int_equal(j->timeout_ms, 90000);
+	assert_int_equal(j->retries, 2);
+	assert_int_equal(j->enabled, 1);
+	assert_non_null(j->params);
+	assert_int_equal(ynode_get(j->params, "n")->n, 2);
+	job_free(j);
+
+	/* Defaults: name from the file, inline, on-demand. */
+	j = job_load(write_file("minimal.yaml", "workload: sumsq\n"), &el);
+	assert_non_null(j);
+	assert_string_equal(j->name, "minimal");
+	assert_string_equal(j->strategy, "inline");
+	assert_int_equal(j->sched, SCHED_ON_DEMAND);
+	assert_int_equal(j->concurrency, 0);
+	assert_int_equal(j->timeout_ms, 0);
+	job_free(j);
+
+	j = job_load(write_file("every.yaml", "workload: x\nschedule:\n"
+	    "  every: 30s\n"), &el);
+	assert_non_null(j);
+	assert_int_equal(j->sched, SCHED_EVERY);
+	assert_int_equal(j->every_ms, 30000);
+	job_free(j);
+}
+
+static void
+test_bad_jobs(void **state)
+{
+	assert_string_equal(errors_of("fib.yaml",
+	    "name: fib\nworkload: fib\nparams: {n: [40]}\nconcurrency: many\n"),
+	    "fib.yaml:4:14: concurrency: expected a positive integer, got "
+	    "\"many\"");
+	assert_string_equal(errors_of("typo.yaml",
+	    "workload: fib\nconcurency: 4\n"),
+	    "typo.yaml:2:1: concurency: unknown key \"concurency\" (expected "
+	    "one of: name, description, workload, params, strategy, "
+	    "concurrency, schedule, timeout, retries, enabled)");
+	assert_string_equal(errors_of("tmo.yaml",
+	    "workload: fib\ntimeout: 30\n"),
+	    "tmo.yaml:2:10: timeout: expected a duration such as 500ms, 30s, "
+	    "5m or 1h, got \"30\"");
+	assert_string_equal(errors_of("cron.yaml",
+	    "workload: fib\nschedule:\n  cron: \"61 * * * *\"\n"),
+	    "cron.yaml:3:9: schedule.cron: bad minute field \"61\" (allowed "
+	    "0-59, *, lists, ranges, /steps)");
+	assert_string_equal(errors_of("sched.yaml",
+	    "workload: fib\nschedule: hourly\n"),
+	    "sched.yaml:2:11: schedule: expected on-demand, at-start, "
+	    "{every: DURATION} or {cron: \"EXPR\"}, got \"hourly\"");
+	assert_string_equal(errors_of("nowl.yaml", "name: x\n"),
+	    "nowl.yaml:1:1: workload: missing; name the workload plugin "
+	    "(e.g. workload: sumsq)");
+	assert_string_equal(errors_of("syntax.yaml",
+	    "workload: fib\nparams: [1, 2\n"),
+	    "syntax.yaml:3:1: YAML syntax error: did not find expected ',' "
+	    "or ']' while parsing a flow sequence");
+	assert_string_equal(errors_of("dup.yaml",
+	    "workload: fib\nworkload: sumsq\n"),
+	    "dup.yaml:2:1: workload: duplicate key (first at line 1)");
+	assert_string_equal(errors_of("list.yaml", "- a\n- b\n"),
+	    "list.yaml:1:1: a job file must be a mapping of keys (name, "
+	    "workload, strategy, ...)");
+	assert_string_equal(errors_of("enabled.yaml",
+	    "workload: fib\nenabled: maybe\n"),
+	    "enabled.yaml:2:10: enabled: expected true or false, got "
+	    "\"maybe\"");
+	assert_string_equal(errors_of("params.yaml",
+	    "workload: fib\nparams: [1]\n"),
+	    "params.yaml:2:9: params: expected a mapping of workload "
+	    "parameters, got a list");
+	assert_string_equal(errors_of("name.yaml",
+	    "name: \"has space\"\nworkload: fib\n"),
+	    "name.yaml:1:7: name: \"has space\" is not a valid job name "
+	    "(letters, digits, '_', '.', '-'; at most 64)");
+	/* Several errors are all reported, in order. */
+	assert_string_equal(errors_of("many.yaml",
+	    "workload: fib\nretries: -1\nevery: 5s\nconcurrency: 0\n"),
+	    "many.yaml:3:1: every: unknown key \"every\" (expected one of: "
+	    "name, description, workload, params, strategy, concurrency, "
+	    "schedule, timeout, retries, enabled)\n"
+	    "many.yaml:4:14: concurrency: expected a positive integer, got "
+	    "\"0\"\n"
+	    "many.yaml:2:10: retries: expected an integer from 0 to 100, got "
+	    "\"-1\"");
+}
+
+static void
+test_config(void **state)
+{
+	struct errlist	 el = { 0 };
+	struct config	*c;
+	int		 bad;
+	char		 path[128], jobs[128];
+
+	snprintf(jobs, sizeof jobs, "%s/jobs.d", dir);
+	assert_int_equal(mkdir(jobs, 0755), 0);
+	write_file("jobs.d/a.yaml", "workload: fib\n");
+	write_file("jobs.d/b.yaml", "workload: fib\nconcurrency: x\n");
+	write_file("jobs.d/c.yaml", "name: a\nworkload: fib\n");
+	write_file("jobs.d/notes.txt", "not a job\n");
+	write_file("weftd.yaml", "socket: w.sock\nsocket_mode: \"0600\"\n"
+	    "plugin_dirs: [p1, /abs/p2]\nmax_concurrent_runs: 2\n"
+	    "log_level: debug\n");
+	snprintf(path, sizeof path, "%s/weftd.yaml", dir);
+	c = config_load(path, NULL, &el, &bad);
+	assert_non_null(c);
+	assert_int_equal(bad, 2);
+	assert_int_equal(c->njobs, 1);
+	assert_non_null(config_find_job(c, "a"));
+	assert_int_equal(el.n, 2);
+	assert_non_null(strstr(el.v[0], "jobs.d/b.yaml:2:14: concurrency: "
+	    "expected a positive integer, got \"x\""));
+	assert_non_null(strstr(el.v[1], "jobs.d/c.yaml:1:1: job \"a\" is "
+	    "already defined in "));
+	assert_int_equal(c->socket_mode, 0600);
+	assert_int_equal(c->max_concurrent_runs, 2);
+	assert_int_equal(c->log_level, 3);
+	assert_int_equal(c->nplugin_dirs, 2);
+	assert_string_equal(c->plugin_dirs[1], "/abs/p2");
+	snprintf(path, sizeof path, "%s/p1", dir);
+	assert_string_equal(c->plugin_dirs[0], path);
+	snprintf(path, sizeof path, "%s/w.sock", dir);
+	assert_string_equal(c->socket, path);
+	config_free(c);
+	errlist_clear(&el);
+
+	write_file("weftd.yaml", "sockett: x\nmax_concurrent_runs: lots\n");
+	snprintf(path, sizeof path, "%s/weftd.yaml", dir);
+	c = config_load(path, NULL, &el, &bad);
+	assert_null(c);
+	assert_int_equal(el.n, 2);
+	assert_non_null(strstr(el.v[0], "weftd.yaml:1:1: sockett: unknown "
+	    "key \"sockett\""));
+	assert_non_null(strstr(el.v[1], "weftd.yaml:2:22: "
+	    "max_concurrent_runs: expected an integer from 1 to 10000, got "
+	    "\"lots\""));
+	errlist_clear(&el);
+}
+
+static int
+setup(void **state)
+{
+	snprintf(dir, sizeof dir, "/tmp/weft-unit.XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_job),
+		cmocka_unit_test(test_bad_jobs),
+		cmocka_unit_test(test_config),
+	};
+
+	log_init("test", 0, LOG_TO_STDERR);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
