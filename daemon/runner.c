@@ -751,6 +751,7 @@ runner_main(const struct run_request *req, const char *wpath,
 	json_decref(o);
 
 	r->t0 = now_mono();
+	r->last_progress = -PROGRESS_EVERY;	/* report the first task at once */
 	if (r->sops->run(&host, r) != 0)
 		fail(fd, "strategy %s failed (see the log)", strategy);
 

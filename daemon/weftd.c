@@ -269,7 +269,17 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			weftd.config_path = optarg;
+			/*
+			 * Relative paths in the configuration are taken from
+			 * its directory; make that absolute now, before
+			 * daemon(3) changes to /.
+			 */
+			if ((weftd.config_path = realpath(optarg, NULL)) ==
+			    NULL) {
+				fprintf(stderr, "weftd: %s: %s\n", optarg,
+				    strerror(errno));
+				return 1;
+			}
 			break;
 		case 'f':
 			foreground = 1;
@@ -278,7 +288,15 @@ main(int argc, char **argv)
 			check = 1;
 			break;
 		case 's':
-			weftd.socket_override = optarg;
+			if (optarg[0] != '/') {
+				char cwd[4096];
+
+				if (getcwd(cwd, sizeof cwd) == NULL)
+					fatal("getcwd");
+				xasprintf(&weftd.socket_override, "%s/%s", cwd,
+				    optarg);
+			} else
+				weftd.socket_override = optarg;
 			break;
 		case 'v':
 			verbose++;

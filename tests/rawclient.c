@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ main(int argc, char **argv)
 
 	if (argc < 2)
 		return 2;
+	signal(SIGPIPE, SIG_IGN);	/* weftd may close before we finish */
 	wait_ms = argc > 2 ? atoi(argv[2]) * 1000 : 2000;
 	strncpy(sun.sun_path, argv[1], sizeof sun.sun_path - 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||

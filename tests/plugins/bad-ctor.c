@@ -3,12 +3,13 @@
 
 #include <weft/weft-plugin.h>
 
+/* The pointer is volatile so the compiler cannot prove it null. */
+int *volatile bad_ctor_ptr = NULL;
+
 __attribute__((constructor)) static void
 boom(void)
 {
-	volatile int *p = NULL;
-
-	*p = 1;
+	*bad_ctor_ptr = 1;
 }
 
 static const struct weft_workload_ops ops;

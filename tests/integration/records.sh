@@ -1,0 +1,74 @@
+#!/bin/sh
+# records.sh - every run leaves one record: in the reply of run --wait,
+# as one JSON line in the metrics log, and in the run history that
+# weftctl runs shows after weftd restarts.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+mktemp_dir
+write_config "metrics_log: $T/metrics.jsonl"
+job fib 'workload: fib
+params: {n: [20, 21]}
+strategy: inline'
+start_weftd
+
+out=$(wctl --json run fib --wait)
+expect_eq "run --wait exits 0 for a successful run" 0 $?
+for key in id job workload strategy concurrency started ended wall_s \
+    user_s sys_s max_rss_kb tasks tasks_per_s latency_s status results; do
+	expect_match "record has $key" "^  \"$key\": " "$out"
+done
+expect_eq "record: id" 1 "$(jget "$out" id)"
+expect_eq "record: job" fib "$(jget "$out" job)"
+expect_eq "record: workload" fib "$(jget "$out" workload)"
+expect_eq "record: strategy" inline "$(jget "$out" strategy)"
+expect_eq "record: inline runs one at a time" 1 "$(jget "$out" concurrency)"
+expect_eq "record: status" ok "$(jget "$out" status)"
+expect_eq "record: trigger" manual "$(jget "$out" trigger)"
+for p in p50 p95 p99 max; do
+	expect_match "latency has $p" "^    \"$p\": [0-9]" "$out"
+done
+expect_match "tasks total" '^    "total": 2,?$' "$out"
+expect_match "tasks ok" '^    "ok": 2,?$' "$out"
+expect_match "started is ISO 8601 UTC" '"started": "20[0-9-]+T[0-9:.]+Z"' "$out"
+
+wctl run fib --wait > /dev/null
+expect_eq "metrics log has one line per run" 2 "$(wc -l < "$T/metrics.jsonl")"
+expect_match "metrics line is the record" '^\{"id":2,"job":"fib"' "$(sed -n 2p "$T/metrics.jsonl")"
+expect_eq "history file has one line per run" 2 "$(wc -l < "$T/state/history.jsonl")"
+
+out=$(wctl run fib)
+expect_match "run without --wait prints the id" '^run 3 started \(job fib\)$' "$out"
+wait_for "run 3 ends" sh -c "\"$WEFTCTL\" -s \"$T/sock\" run show 3 | grep -q '^run 3: ok'"
+
+stop_weftd
+start_weftd
+out=$(wctl runs)
+expect_match "runs survive a restart (run 1)" '^1 +fib +inline +ok ' "$out"
+expect_match "runs survive a restart (run 3)" '^3 +fib +inline +ok ' "$out"
+out=$(wctl run fib --wait)
+expect_match "run ids continue after a restart" '^run 4: ok$' "$out"
+out=$(wctl run show 2)
+expect_match "run show ID prints the record" '^  tasks     2 total, 2 ok, 0 failed, 0 cancelled' "$out"
+out=$(wctl run show 99 2>&1)
+expect_eq "run show of an unknown id exits 1" 1 $?
+expect_eq "run show of an unknown id says so" "weftctl: no run 99 (see weftctl runs)" "$out"
+out=$(wctl run nosuch --wait 2>&1)
+expect_eq "run of an unknown job exits 1" 1 $?
+expect_eq "run of an unknown job says so" 'weftctl: no job named "nosuch" (see weftctl jobs)' "$out"
+out=$(wctl run 2>&1)
+expect_eq "run without a job is a usage error (exit 2)" 2 $?
+out=$(wctl frobnicate 2>&1)
+expect_eq "unknown command exits 2" 2 $?
+out=$("$WEFTCTL" -s "$T/nosock" status 2>&1)
+expect_eq "no daemon: exit 1" 1 $?
+expect_match "no daemon: says where it looked" "cannot connect to $T/nosock" "$out"
+
+out=$(wctl job show fib)
+expect_match "job show lists recent runs" '^  4 +ok ' "$out"
+out=$(wctl status)
+expect_match "status counts jobs" '^jobs      1 loaded, 0 rejected$' "$out"
+out=$(wctl jobs)
+expect_match "jobs shows the last run" '^fib +fib +inline .* ok, last run 4 ok$' "$out"
+
+stop_weftd
+finish
