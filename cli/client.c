@@ -95,7 +95,7 @@ client_request(json_t *req, more_cb more)
 	return rep;
 }
 
-/* reply_ok - 1 if rep says ok; else print its error and return 0. */
+/* reply_ok - 1 if rep says ok; else print its error, free rep, return 0. */
 int
 reply_ok(json_t *rep)
 {
@@ -109,6 +109,7 @@ reply_ok(json_t *rep)
 	errs = json_object_get(rep, "errors");
 	json_array_foreach(errs, i, e)
 		fprintf(stderr, "%s\n", json_string_value(e));
+	json_decref(rep);
 	return 0;
 }
 

@@ -21,6 +21,7 @@ cmd_job_show(int argc, char **argv)
 	j = json_object_get(rep, "job");
 	if (json_output) {
 		print_json(j);
+		json_decref(rep);
 		return 0;
 	}
 	params = json_dumps(json_object_get(j, "params"), JSON_COMPACT |

@@ -19,6 +19,7 @@ cmd_jobs(int argc, char **argv)
 	jobs = json_object_get(rep, "jobs");
 	if (json_output) {
 		print_json(jobs);
+		json_decref(rep);
 		return 0;
 	}
 	printf("%-16s %-10s %-9s %4s %-20s %-8s %s\n", "NAME", "WORKLOAD",

@@ -19,6 +19,7 @@ cmd_plugins(int argc, char **argv)
 	ps = json_object_get(rep, "plugins");
 	if (json_output) {
 		print_json(ps);
+		json_decref(rep);
 		return 0;
 	}
 	printf("%-10s %-9s %-8s %-4s %-22s %s\n", "NAME", "KIND", "VERSION",

@@ -23,6 +23,7 @@ cmd_runs(int argc, char **argv)
 	runs = json_object_get(rep, "runs");
 	if (json_output) {
 		print_json(runs);
+		json_decref(rep);
 		return 0;
 	}
 	printf("%-6s %-16s %-9s %-24s %-24s %10s %s\n", "ID", "JOB",

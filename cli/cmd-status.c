@@ -18,6 +18,7 @@ cmd_status(int argc, char **argv)
 		return 1;
 	if (json_output) {
 		print_json(rep);
+		json_decref(rep);
 		return 0;
 	}
 	printf("weftd %s, pid %lld, up %lld s\n", jstr(rep, "version"),

@@ -3,10 +3,13 @@
 
 #include <weft/weft-plugin.h>
 
-/* The pointer is volatile so the compiler cannot prove it null. */
+/*
+ * The pointer is volatile so the compiler cannot prove it null, and the
+ * function is not instrumented so that ASan builds crash the same way.
+ */
 int *volatile bad_ctor_ptr = NULL;
 
-__attribute__((constructor)) static void
+__attribute__((constructor, no_sanitize_address)) static void
 boom(void)
 {
 	*bad_ctor_ptr = 1;
