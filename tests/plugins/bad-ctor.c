@@ -9,7 +9,7 @@
  */
 int *volatile bad_ctor_ptr = NULL;
 
-__attribute__((constructor, no_sanitize_address)) static void
+__attribute__((constructor, no_sanitize("address", "undefined"))) static void
 boom(void)
 {
 	*bad_ctor_ptr = 1;
