@@ -41,6 +41,7 @@ struct run {
 	int			 wstatus;
 	struct rusage		 ru;
 	int			 timed_out, cancelled;
+	int			 auto_picked;	/* strategy: auto chose */
 	uint64_t		 timeout_ms;
 	json_t			*record;	/* what the runner reported */
 	char			*error;		/* an error message from it */
@@ -408,7 +409,7 @@ run_start(struct run_request *req, json_t **info, char **cause)
 				    job->strategy;
 	struct run		*r;
 	struct run_shared	*sh;
-	int			 fds[2];
+	int			 fds[2], auto_picked = 0;
 	pid_t			 pid;
 
 	*cause = NULL;
@@ -428,11 +429,30 @@ run_start(struct run_request *req, json_t **info, char **cause)
 		    job->workload);
 		goto fail;
 	}
+	if (strcmp(strategy, "auto") == 0) {
+		/* Many waits: coroutines; computation: threads. */
+		strategy = (wp->traits & WEFT_TRAIT_IO_BOUND) &&
+		    !(wp->traits & WEFT_TRAIT_BLOCKING) ? "coro" : "threads";
+		auto_picked = 1;
+	}
 	if ((sp = catalog_find(weftd.catalog, WEFT_KIND_STRATEGY,
 	    strategy)) == NULL) {
 		xasprintf(cause, "job %s: strategy plugin \"%s\" is not "
 		    "available (see weftctl plugins)", job->name, strategy);
 		goto fail;
+	}
+	if ((sp->traits & WEFT_TRAIT_MULTIPLEX) &&
+	    (wp->traits & WEFT_TRAIT_BLOCKING)) {
+		xasprintf(cause, "job %s: workload %s blocks its thread "
+		    "without weft's task I/O primitives, so under strategy %s "
+		    "(many tasks on one thread) it would stall every other "
+		    "task; use strategy threads or fork", job->name,
+		    job->workload, strategy);
+		goto fail;
+	}
+	if (req->strategy == NULL || auto_picked) {
+		free(req->strategy);
+		req->strategy = xstrdup(strategy);
 	}
 	if (nactive >= weftd.conf->max_concurrent_runs) {
 		xasprintf(cause, "job %s: %d runs are going, the limit "
@@ -472,6 +492,7 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	r->job = xstrdup(job->name);
 	r->workload = xstrdup(job->workload);
 	r->strategy = xstrdup(strategy);
+	r->auto_picked = auto_picked;
 	r->trigger = xstrdup(req->trigger ? req->trigger : "manual");
 	r->concurrency = req->concurrency ? req->concurrency :
 	    job->concurrency;
@@ -632,7 +653,11 @@ status_of(struct run *r, const json_t *rec)
 	if (WIFSIGNALED(r->wstatus)) {
 		sig = WTERMSIG(r->wstatus);
 		task = r->shared->crash_task;
-		if (r->shared->crash_signal == sig && task >= 0)
+		if (r->shared->crash_signal == sig && task >= 0 &&
+		    r->shared->stack_overflow)
+			xasprintf(&s, "crashed: stack overflow (%s) in task "
+			    "%lld", signal_name(sig), task);
+		else if (r->shared->crash_signal == sig && task >= 0)
 			xasprintf(&s, "crashed: %s in task %lld",
 			    signal_name(sig), task);
 		else
@@ -665,6 +690,9 @@ run_finish(struct run *r)
 	    (json_int_t)r->concurrency, "trigger", r->trigger, "started",
 	    started, "ended", ended, "wall_s", wall, "user_s", user, "sys_s",
 	    sys, "max_rss_kb", (json_int_t)r->ru.ru_maxrss);
+	if (r->auto_picked)
+		json_object_set_new(rec, "strategy_picked_by",
+		    json_string("auto"));
 	if (r->record != NULL) {
 		const char *keys[] = { "strategy", "concurrency", "tasks",
 		    "latency_s", "results", "results_truncated", "failures" };

@@ -50,10 +50,12 @@ struct weft_run {
 	size_t				 ntasks, concurrency;
 	int				 retries;
 	atomic_size_t			 next;
+	struct ynode			*sparams;	/* strategy_params */
+	struct task_rec			*recs;		/* one per task */
+	atomic_size_t			 done, failed;
+	double				 t0;
 	pthread_mutex_t			 mu;	/* guards what follows */
-	struct task_rec			*recs;
-	size_t				 done, failed;
-	double				 t0, last_progress;
+	double				 last_progress;
 	int				 fd;
 };
 
@@ -75,6 +77,8 @@ struct weft_task {
 static volatile sig_atomic_t	 cancel_flag;
 static struct run_shared	*shared;
 static __thread long long	 current_task = -1;
+static __thread const void	*current_guard;
+static __thread size_t		 current_guard_len;
 static struct weft_run		 the_run;
 
 /* ---- host services: logging and parameters ---- */
@@ -388,55 +392,207 @@ send_progress(struct weft_run *r)
 	json_decref(o);
 }
 
-/*
- * task_exec - run task idx in context c, with the job's retries, and
- * record its outcome.  current_task tells the crash handler which task
- * this thread is running.
- */
-static int
-host_task_exec(struct weft_ctx *c, size_t idx)
+/* What one execution of a task came to, before it is recorded. */
+struct outcome {
+	int		 state;		/* T_OK, T_FAILED, T_CANCELLED */
+	unsigned	 attempts;
+	double		 start, end;
+	json_t		*result;
+	char		*error;
+};
+
+/* task_run - execute task idx in context c, with the job's retries. */
+static void
+task_run(struct weft_ctx *c, size_t idx, struct outcome *o)
 {
 	struct weft_run		*r = c->run;
 	struct weft_task	 t = { .run = r, .ctx = c, .idx = idx };
-	struct task_rec		*rec = &r->recs[idx];
-	double			 start, end;
-	int			 rc = WEFT_TASK_FAILED, attempts = 0;
+	int			 rc;
 
 	current_task = (long long)idx;
-	start = now_mono() - r->t0;
+	o->start = now_mono() - r->t0;
+	o->attempts = 0;
 	do {
-		if (attempts > 0) {
+		if (o->attempts > 0) {
 			json_decref(t.result);
 			t.result = NULL;
 		}
-		attempts++;
+		o->attempts++;
 		rc = r->wops->task(r->wstate, c->wctx, &t, idx);
-	} while (rc != WEFT_TASK_OK && attempts <= r->retries && !cancel_flag);
-	end = now_mono() - r->t0;
+	} while (rc != WEFT_TASK_OK && o->attempts <= (unsigned)r->retries &&
+	    !cancel_flag);
+	o->end = now_mono() - r->t0;
 	current_task = -1;
-
-	pthread_mutex_lock(&r->mu);
-	rec->start = start;
-	rec->end = end;
-	rec->worker = c->worker;
-	rec->attempts = (unsigned short)attempts;
-	rec->result = t.result;
+	o->result = t.result;
 	if (rc == WEFT_TASK_OK) {
-		rec->state = T_OK;
+		o->state = T_OK;
 		free(t.error);
+		o->error = NULL;
 	} else {
-		rec->state = cancel_flag && t.error == NULL ? T_CANCELLED :
+		o->state = cancel_flag && t.error == NULL ? T_CANCELLED :
 		    T_FAILED;
-		rec->error = t.error ? t.error : xstrdup("failed");
-		r->failed += rec->state == T_FAILED;
+		o->error = t.error ? t.error : xstrdup(o->state == T_CANCELLED ?
+		    "cancelled" : "failed");
 	}
-	r->done++;
-	if (end - r->last_progress >= PROGRESS_EVERY || r->done == r->ntasks) {
-		r->last_progress = end;
-		send_progress(r);
+}
+
+/*
+ * task_record - store an outcome as task idx's record.  Each task's
+ * record is its own memory; only the counters are shared (atomics), and
+ * progress is sent by whichever thread gets the lock first.
+ */
+static void
+task_record(struct weft_run *r, size_t idx, unsigned worker, struct outcome *o)
+{
+	struct task_rec	*rec = &r->recs[idx];
+	size_t		 done;
+
+	rec->start = o->start;
+	rec->end = o->end;
+	rec->worker = worker;
+	rec->attempts = (unsigned short)(rec->attempts + o->attempts);
+	rec->result = o->result;
+	rec->error = o->error;
+	rec->state = (unsigned char)o->state;
+	if (o->state == T_FAILED)
+		atomic_fetch_add_explicit(&r->failed, 1, memory_order_relaxed);
+	done = atomic_fetch_add_explicit(&r->done, 1,
+	    memory_order_relaxed) + 1;
+	if ((o->end - r->last_progress >= PROGRESS_EVERY ||
+	    done == r->ntasks) && pthread_mutex_trylock(&r->mu) == 0) {
+		if (o->end - r->last_progress >= PROGRESS_EVERY ||
+		    done == r->ntasks) {
+			r->last_progress = o->end;
+			send_progress(r);
+		}
+		pthread_mutex_unlock(&r->mu);
 	}
-	pthread_mutex_unlock(&r->mu);
-	return rc;
+}
+
+/* task_exec - run task idx in c and record it. */
+static int
+host_task_exec(struct weft_ctx *c, size_t idx)
+{
+	struct outcome o;
+
+	task_run(c, idx, &o);
+	task_record(c->run, idx, c->worker, &o);
+	return o.state == T_OK ? WEFT_TASK_OK : WEFT_TASK_FAILED;
+}
+
+/*
+ * task_exec_capture - run task idx in c (in a worker process) and return
+ * its outcome serialized, for task_commit in the process that keeps the
+ * records.  The caller frees the text.
+ */
+static char *
+host_task_exec_capture(struct weft_ctx *c, size_t idx, size_t *len)
+{
+	struct outcome	 o;
+	json_t		*j;
+	char		*s;
+
+	task_run(c, idx, &o);
+	j = json_pack("{s:i, s:i, s:f, s:f}", "s", o.state, "a", o.attempts,
+	    "t0", o.start, "t1", o.end);
+	if (o.result != NULL)
+		json_object_set_new(j, "r", o.result);
+	if (o.error != NULL)
+		json_object_set_new(j, "e", json_string(o.error));
+	free(o.error);
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	*len = strlen(s);
+	return s;
+}
+
+/* task_commit - record an outcome made by task_exec_capture.  0 or -1. */
+static int
+host_task_commit(struct weft_run *r, size_t idx, unsigned worker,
+    const char *text, size_t len)
+{
+	struct outcome	 o;
+	json_t		*j;
+	int		 state;
+
+	if (idx >= r->ntasks ||
+	    (j = json_loadb(text, len, 0, NULL)) == NULL)
+		return -1;
+	state = (int)json_integer_value(json_object_get(j, "s"));
+	if (state != T_OK && state != T_FAILED && state != T_CANCELLED) {
+		json_decref(j);
+		return -1;
+	}
+	o.state = state;
+	o.attempts = (unsigned)json_integer_value(json_object_get(j, "a"));
+	o.start = json_number_value(json_object_get(j, "t0"));
+	o.end = json_number_value(json_object_get(j, "t1"));
+	o.result = json_incref(json_object_get(j, "r"));
+	o.error = json_is_string(json_object_get(j, "e")) ?
+	    xstrdup(json_string_value(json_object_get(j, "e"))) : NULL;
+	json_decref(j);
+	task_record(r, idx, worker, &o);
+	return 0;
+}
+
+/*
+ * task_lost - the worker running task idx died (why: "worker 2 died of
+ * SIGSEGV").  Returns 1 if the job's retries allow another attempt
+ * (the caller runs it again), else records the task as failed and
+ * returns 0.
+ */
+static int
+host_task_lost(struct weft_run *r, size_t idx, unsigned worker,
+    const char *why)
+{
+	struct task_rec	*rec = &r->recs[idx];
+	struct outcome	 o = { .state = T_FAILED };
+
+	if (idx >= r->ntasks)
+		return 0;
+	if (!cancel_flag && rec->attempts < r->retries) {
+		rec->attempts++;
+		return 1;
+	}
+	o.attempts = 1;
+	o.start = o.end = now_mono() - r->t0;
+	o.error = xstrdup(why);
+	task_record(r, idx, worker, &o);
+	return 0;
+}
+
+/*
+ * note_running - which task this thread runs now, and the guard region
+ * of its stack (strategies that switch tasks on a thread call this on
+ * every switch), so that a crash names the right task and a stack
+ * overflow is told apart from other faults.
+ */
+static void
+host_note_running(long long idx, const void *guard, size_t guard_len)
+{
+	current_task = idx;
+	current_guard = guard;
+	current_guard_len = guard_len;
+}
+
+static const struct weft_node *
+host_run_params(const struct weft_run *r)
+{
+	return (const struct weft_node *)r->sparams;
+}
+
+static void *
+host_loop_base(struct weft_task *t)
+{
+	if (t->run->sops->event_base == NULL)
+		return NULL;
+	return t->run->sops->event_base(t);
+}
+
+static unsigned
+host_task_worker(const struct weft_task *t)
+{
+	return t->ctx->worker;
 }
 
 static const struct weft_host host = {
@@ -467,6 +623,13 @@ static const struct weft_host host = {
 	.ctx_open = host_ctx_open,
 	.ctx_close = host_ctx_close,
 	.task_exec = host_task_exec,
+	.task_exec_capture = host_task_exec_capture,
+	.task_commit = host_task_commit,
+	.task_lost = host_task_lost,
+	.note_running = host_note_running,
+	.run_params = host_run_params,
+	.loop_base = host_loop_base,
+	.task_worker = host_task_worker,
 };
 
 /* ---- the runner process ---- */
@@ -482,10 +645,14 @@ on_term(int sig)
  * was running where the supervisor can read it, then die of the signal.
  */
 static void
-on_crash(int sig)
+on_crash(int sig, siginfo_t *si, void *uc)
 {
+	const char *a = si->si_addr, *g = current_guard;
+
 	shared->crash_task = current_task;
 	shared->crash_signal = sig;
+	shared->stack_overflow = sig == SIGSEGV && g != NULL && a >= g &&
+	    a < g + current_guard_len;
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -675,8 +842,8 @@ runner_main(const struct run_request *req, const char *wpath,
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
-	sa.sa_handler = on_crash;
-	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+	sa.sa_sigaction = on_crash;
+	sa.sa_flags = SA_ONSTACK | SA_RESETHAND | SA_SIGINFO;
 	for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals;
 	    i++)
 		sigaction(crash_signals[i], &sa, NULL);
@@ -717,12 +884,7 @@ runner_main(const struct run_request *req, const char *wpath,
 	if (r->sops->max_concurrency != 0 &&
 	    r->concurrency > r->sops->max_concurrency)
 		r->concurrency = r->sops->max_concurrency;
-	if ((r->sdesc->traits & WEFT_TRAIT_IO_BOUND) &&
-	    (r->wdesc->traits & WEFT_TRAIT_BLOCKING))
-		fail(fd, "workload %s blocks its thread without weft's task "
-		    "I/O primitives, so strategy %s (which runs many tasks "
-		    "on one thread) cannot run it; use threads or fork",
-		    job->workload, strategy);
+	r->sparams = job->sparams;
 
 	params = apply_sets(req, job->params);
 	r->wstate = r->wops->init(&host, (const struct weft_node *)params,

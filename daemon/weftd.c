@@ -49,7 +49,8 @@ job_problem(const struct job *j, char *buf, size_t len)
 	    j->workload) == NULL)
 		snprintf(buf, len, "workload plugin \"%s\" missing",
 		    j->workload);
-	else if (catalog_find(weftd.catalog, WEFT_KIND_STRATEGY,
+	else if (strcmp(j->strategy, "auto") != 0 &&
+	    catalog_find(weftd.catalog, WEFT_KIND_STRATEGY,
 	    j->strategy) == NULL)
 		snprintf(buf, len, "strategy plugin \"%s\" missing",
 		    j->strategy);
@@ -94,7 +95,8 @@ weftd_check_jobs(struct config *c, struct catalog *cat, struct errlist *el)
 			struct ynode	*n = ynode_get(j->doc->root, k[i].key);
 			char		*avail;
 
-			if (catalog_find(cat, k[i].kind, name) != NULL)
+			if (catalog_find(cat, k[i].kind, name) != NULL ||
+			    (i == 1 && strcmp(name, "auto") == 0))
 				continue;
 			avail = available(cat, k[i].kind);
 			errlist_add(el, "%s:%d:%d: %s: no %s plugin \"%s\" "

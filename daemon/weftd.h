@@ -53,6 +53,7 @@ struct run_request {
 struct run_shared {
 	volatile long long	 crash_task;	/* task in flight at a crash */
 	volatile int		 crash_signal;
+	volatile int		 stack_overflow; /* fault in a guard page */
 };
 void	 runner_main(const struct run_request *, const char *,
 	    const char *, int, struct run_shared *) NORETURN;

@@ -126,6 +126,7 @@ struct job {
 	int		 enabled;
 	struct ydoc	*doc;		/* owns params */
 	struct ynode	*params;	/* mapping, or NULL */
+	struct ynode	*sparams;	/* strategy_params mapping, or NULL */
 	TAILQ_ENTRY(job) entry;
 };
 TAILQ_HEAD(jobs, job);

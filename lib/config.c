@@ -32,8 +32,8 @@
 #endif
 
 static const char *const job_keys[] = { "name", "description", "workload",
-    "params", "strategy", "concurrency", "schedule", "timeout", "retries",
-    "enabled", NULL };
+    "params", "strategy", "strategy_params", "concurrency", "schedule",
+    "timeout", "retries", "enabled", NULL };
 
 static const char *const config_keys[] = { "socket", "socket_mode",
     "plugin_dirs", "jobs_dir", "state_dir", "metrics_log", "log_level",
@@ -186,6 +186,12 @@ job_load(const char *file, struct errlist *errs)
 			ynode_error(n, "expected a mapping of workload "
 			    "parameters, got %s", ynode_kind_name(n));
 		j->params = (struct ynode *)n;
+	}
+	if ((n = ynode_get(root, "strategy_params")) != NULL) {
+		if (n->kind != YNODE_MAP)
+			ynode_error(n, "expected a mapping of strategy "
+			    "parameters, got %s", ynode_kind_name(n));
+		j->sparams = (struct ynode *)n;
 	}
 	j->sched = SCHED_ON_DEMAND;
 	if ((n = ynode_get(root, "schedule")) != NULL)
@@ -474,5 +480,8 @@ job_to_json(const struct job *j)
 		json_object_set_new(o, "description", json_string(desc->str));
 	json_object_set_new(o, "params", j->params ? ynode_to_json(j->params) :
 	    json_object());
+	if (j->sparams != NULL)
+		json_object_set_new(o, "strategy_params",
+		    ynode_to_json(j->sparams));
 	return o;
 }

@@ -54,6 +54,8 @@ enum weft_kind {
 #define WEFT_TRAIT_CPU_BOUND	0x0001u
 #define WEFT_TRAIT_IO_BOUND	0x0002u
 #define WEFT_TRAIT_BLOCKING	0x0004u
+/* A strategy that runs many tasks on one thread (refuses BLOCKING). */
+#define WEFT_TRAIT_MULTIPLEX	0x0008u
 
 enum weft_log_level {
 	WEFT_LOG_ERR = 0,
@@ -184,6 +186,41 @@ struct weft_host {
 	void (*ctx_close)(struct weft_ctx *c);
 	/* task_exec - run task idx to completion in c; WEFT_TASK_*. */
 	int (*task_exec)(struct weft_ctx *c, size_t idx);
+
+	/*
+	 * For strategies whose workers are other processes: a worker runs
+	 * a task with task_exec_capture, which returns the outcome as text
+	 * (malloc'd; the caller frees it) instead of recording it; the
+	 * process that called run hands that text to task_commit (-1 if it
+	 * is not a valid outcome).  When a worker dies mid-task, task_lost
+	 * records the task as failed with why, or returns 1 if the job's
+	 * retries allow running it again.
+	 */
+	char *(*task_exec_capture)(struct weft_ctx *c, size_t idx,
+	    size_t *len);
+	int (*task_commit)(struct weft_run *r, size_t idx, unsigned worker,
+	    const char *outcome, size_t len);
+	int (*task_lost)(struct weft_run *r, size_t idx, unsigned worker,
+	    const char *why);
+	/*
+	 * note_running - for strategies that switch between tasks on one
+	 * thread: call on every switch with the task now running (-1:
+	 * none) and the guard region below its stack, so that a crash is
+	 * reported against that task and an overflow is named as one.
+	 */
+	void (*note_running)(long long idx, const void *guard,
+	    size_t guard_len);
+	/* run_params - the job's strategy_params mapping, or NULL. */
+	const struct weft_node *(*run_params)(const struct weft_run *r);
+	/*
+	 * loop_base - the libevent event_base (struct event_base *) that
+	 * runs this task, for workloads that drive a library's own event
+	 * API (libcurl multi, hiredis async); NULL under strategies
+	 * without an event loop.
+	 */
+	void *(*loop_base)(struct weft_task *t);
+	/* task_worker - the number of the worker running t. */
+	unsigned (*task_worker)(const struct weft_task *t);
 };
 
 /*
@@ -218,6 +255,7 @@ struct weft_workload_ops {
  * wait_fd, sleep_ms: optional; the strategy's own implementation of the
  *           task primitives (a strategy that multiplexes tasks on a
  *           thread suspends the task here).  NULL: weft blocks the thread.
+ *           They are called from inside the task, on its stack.
  */
 struct weft_strategy_ops {
 	int (*run)(const struct weft_host *h, struct weft_run *r);
@@ -230,6 +268,8 @@ struct weft_strategy_ops {
 	int (*wait_fd)(struct weft_task *t, int fd, int events,
 	    int timeout_ms);
 	int (*sleep_ms)(struct weft_task *t, long ms);
+	/* event_base: optional; the event_base running t (loop_base). */
+	void *(*event_base)(struct weft_task *t);
 };
 
 /* struct weft_plugin - the descriptor every plugin exports. */

@@ -19,7 +19,7 @@ expect_eq "concurrency error" 'jobs.d/fib.yaml:4:14: concurrency: expected a pos
 out=$("$WEFTCTL" check jobs.d/tmo.yaml 2>&1)
 expect_eq "duration error" 'jobs.d/tmo.yaml:4:10: timeout: expected a duration such as 500ms, 30s, 5m or 1h, got "10"' "$out"
 out=$("$WEFTCTL" check jobs.d/typo.yaml 2>&1)
-expect_eq "unknown key error" 'jobs.d/typo.yaml:3:1: retry: unknown key "retry" (expected one of: name, description, workload, params, strategy, concurrency, schedule, timeout, retries, enabled)' "$out"
+expect_eq "unknown key error" 'jobs.d/typo.yaml:3:1: retry: unknown key "retry" (expected one of: name, description, workload, params, strategy, strategy_params, concurrency, schedule, timeout, retries, enabled)' "$out"
 out=$("$WEFTCTL" check jobs.d/syntax.yaml 2>&1)
 expect_eq "YAML syntax error" "jobs.d/syntax.yaml:3:1: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence" "$out"
 out=$("$WEFTCTL" check jobs.d/cron.yaml 2>&1)

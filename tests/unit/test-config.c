@@ -123,7 +123,8 @@ test_bad_jobs(void **state)
 	    "workload: fib\nconcurency: 4\n"),
 	    "typo.yaml:2:1: concurency: unknown key \"concurency\" (expected "
 	    "one of: name, description, workload, params, strategy, "
-	    "concurrency, schedule, timeout, retries, enabled)");
+	    "strategy_params, concurrency, schedule, timeout, retries, "
+	    "enabled)");
 	assert_string_equal(errors_of("tmo.yaml",
 	    "workload: fib\ntimeout: 30\n"),
 	    "tmo.yaml:2:10: timeout: expected a duration such as 500ms, 30s, "
@@ -165,7 +166,7 @@ test_bad_jobs(void **state)
 	assert_string_equal(errors_of("many.yaml",
 	    "workload: fib\nretries: -1\nevery: 5s\nconcurrency: 0\n"),
 	    "many.yaml:3:1: every: unknown key \"every\" (expected one of: "
-	    "name, description, workload, params, strategy, concurrency, "
+	    "name, description, workload, params, strategy, strategy_params, concurrency, "
 	    "schedule, timeout, retries, enabled)\n"
 	    "many.yaml:4:14: concurrency: expected a positive integer, got "
 	    "\"0\"\n"

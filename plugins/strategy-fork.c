@@ -1,0 +1,505 @@
+/*
+ * strategy-fork.c - a pool of pre-forked worker processes, like Python's
+ * multiprocessing.Pool: `concurrency` workers (default: the online
+ * CPUs), each forked from the runner after the workload is initialized
+ * and each opening its own execution context (the Pool initializer).
+ *
+ * Tasks and outcomes travel over one socketpair per worker, framed and
+ * checked:
+ *   to a worker:    u32 count, then count u64 task numbers (count 0: exit)
+ *   from a worker:  u32 length, u64 task number, outcome text
+ * A worker answers its tasks in the order it got them, so the parent
+ * knows which task a worker was running when it died: the oldest one
+ * not yet answered.  That task is failed with the signal's name (or run
+ * again if the job has retries), tasks queued behind it go back to the
+ * queue, a new worker takes its place, and the run goes on.
+ *
+ * strategy_params:
+ *   max_tasks_per_child: replace a worker after this many tasks (0: never)
+ *   batch:               most task numbers sent to a worker at once (64)
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <weft/weft-plugin.h>
+
+#define FRAME_MAX	(16u * 1024 * 1024)
+
+extern const struct weft_plugin weft_plugin;
+
+struct worker {
+	pid_t		 pid;
+	int		 fd;
+	unsigned	 id;
+	size_t		*sent;		/* ring of task numbers in flight */
+	size_t		 head, n, cap;
+	unsigned long	 tasks_done;
+	int		 retiring;	/* told to exit after its tasks */
+	unsigned char	*in;		/* bytes read, not yet parsed */
+	size_t		 inlen, incap;
+};
+
+struct pool {
+	const struct weft_host	*h;
+	struct weft_run		*r;
+	struct worker		*w;
+	size_t			 nw;
+	size_t			*requeue;	/* tasks to run again */
+	size_t			 nrequeue, caprequeue;
+	size_t			 batch;
+	unsigned long		 max_per_child;
+	unsigned		 next_id;
+	int			 exhausted;	/* run_next said no more */
+};
+
+/* ---- the worker process ---- */
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	unsigned char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const void *buf, size_t len)
+{
+	const unsigned char	*p = buf;
+	ssize_t			 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
+    int fd)
+{
+	struct weft_ctx	*c;
+	uint32_t	 count;
+	uint64_t	*idx = NULL;
+	size_t		 cap = 0;
+
+	if ((c = h->ctx_open(r, id)) == NULL)
+		_exit(3);
+	while (read_full(fd, &count, sizeof count) == 0 && count != 0) {
+		if (count > cap) {
+			free(idx);
+			cap = count;
+			if ((idx = malloc(cap * sizeof *idx)) == NULL)
+				_exit(4);
+		}
+		if (read_full(fd, idx, count * sizeof *idx) != 0)
+			break;
+		for (uint32_t i = 0; i < count; i++) {
+			size_t		 len;
+			char		*out;
+			uint32_t	 flen;
+
+			out = h->task_exec_capture(c, (size_t)idx[i], &len);
+			flen = (uint32_t)(len + sizeof idx[i]);
+			if (write_full(fd, &flen, sizeof flen) != 0 ||
+			    write_full(fd, &idx[i], sizeof idx[i]) != 0 ||
+			    write_full(fd, out, len) != 0)
+				_exit(5);
+			free(out);
+		}
+	}
+	h->ctx_close(c);
+	_exit(0);
+}
+
+/* ---- the parent ---- */
+
+static int
+spawn(struct pool *p, struct worker *w)
+{
+	int	sv[2];
+	pid_t	pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	if ((pid = fork()) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	w->id = p->next_id++;
+	if (pid == 0) {
+		close(sv[0]);
+		for (size_t i = 0; i < p->nw; i++)
+			if (p->w[i].pid > 0 && p->w[i].fd >= 0)
+				close(p->w[i].fd);
+		worker_main(p->h, p->r, w->id, sv[1]);
+	}
+	close(sv[1]);
+	w->pid = pid;
+	w->fd = sv[0];
+	w->head = w->n = 0;
+	w->tasks_done = 0;
+	w->retiring = 0;
+	w->inlen = 0;
+	return 0;
+}
+
+/* next_task - a task to hand out: a re-queued one first. */
+static int
+next_task(struct pool *p, size_t *idx)
+{
+	if (p->h->run_cancelled(p->r))
+		return 0;
+	if (p->nrequeue > 0) {
+		*idx = p->requeue[--p->nrequeue];
+		return 1;
+	}
+	if (p->exhausted)
+		return 0;
+	if (p->h->run_next(p->r, idx))
+		return 1;
+	p->exhausted = 1;
+	return 0;
+}
+
+static void
+requeue(struct pool *p, size_t idx)
+{
+	if (p->nrequeue == p->caprequeue) {
+		p->caprequeue = p->caprequeue ? 2 * p->caprequeue : 64;
+		p->requeue = realloc(p->requeue,
+		    p->caprequeue * sizeof *p->requeue);
+		if (p->requeue == NULL)
+			abort();
+	}
+	p->requeue[p->nrequeue++] = idx;
+}
+
+/* feed - top up w's tasks in flight.  -1 if the worker is gone. */
+static int
+feed(struct pool *p, struct worker *w)
+{
+	size_t		 target = p->batch == 1 ? 1 : 2 * p->batch;
+	uint64_t	 buf[1 + 256];
+	uint32_t	 count = 0;
+	size_t		 idx;
+
+	if (w->retiring || w->n >= target)
+		return 0;
+	if (p->max_per_child != 0 &&
+	    w->tasks_done + w->n >= p->max_per_child)
+		goto retire;
+	while (count < p->batch && w->n < target &&
+	    (p->max_per_child == 0 ||
+	    w->tasks_done + w->n < p->max_per_child) &&
+	    next_task(p, &idx)) {
+		if (w->n == w->cap) {
+			size_t	*ns = malloc(2 * (w->cap ? w->cap : 64) *
+				    sizeof *ns);
+
+			if (ns == NULL)
+				abort();
+			for (size_t i = 0; i < w->n; i++)
+				ns[i] = w->sent[(w->head + i) % w->cap];
+			free(w->sent);
+			w->sent = ns;
+			w->cap = 2 * (w->cap ? w->cap : 64);
+			w->head = 0;
+		}
+		w->sent[(w->head + w->n++) % w->cap] = idx;
+		buf[1 + count++] = idx;
+	}
+	if (count == 0)
+		return 0;
+	memcpy(buf, &count, sizeof count);
+	if (write_full(w->fd, &count, sizeof count) != 0 ||
+	    write_full(w->fd, buf + 1, count * sizeof *buf) != 0)
+		return -1;
+	return 0;
+retire:
+	if (w->n == 0) {
+		count = 0;
+		w->retiring = 1;
+		(void)write_full(w->fd, &count, sizeof count);
+	}
+	return 0;
+}
+
+static const char *
+sig_name(int sig)
+{
+	static char	 buf[32];
+	const char	*a = sigabbrev_np(sig);
+
+	if (a != NULL)
+		snprintf(buf, sizeof buf, "SIG%s", a);
+	else
+		snprintf(buf, sizeof buf, "signal %d", sig);
+	return buf;
+}
+
+/*
+ * bury - w's process has ended (or sent garbage): reap it, fail or
+ * re-queue what it held, and start a replacement if work remains.
+ */
+static void
+bury(struct pool *p, struct worker *w, const char *garbage)
+{
+	int	status = 0;
+	char	why[160];
+
+	if (garbage != NULL)
+		kill(w->pid, SIGKILL);
+	close(w->fd);
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (w->n > 0) {
+		size_t crashed = w->sent[w->head];
+
+		if (garbage != NULL)
+			snprintf(why, sizeof why, "worker %u sent a bad "
+			    "message (%s)", w->id, garbage);
+		else if (WIFSIGNALED(status))
+			snprintf(why, sizeof why, "worker %u (pid %ld) was "
+			    "killed by %s", w->id, (long)w->pid,
+			    sig_name(WTERMSIG(status)));
+		else
+			snprintf(why, sizeof why, "worker %u (pid %ld) exited "
+			    "with status %d", w->id, (long)w->pid,
+			    WEXITSTATUS(status));
+		if (!p->h->run_cancelled(p->r)) {
+			p->h->log(&weft_plugin, WEFT_LOG_WARN, "task %zu: %s",
+			    crashed, why);
+			if (p->h->task_lost(p->r, crashed, w->id, why))
+				requeue(p, crashed);
+			for (size_t i = 1; i < w->n; i++)
+				requeue(p, w->sent[(w->head + i) % w->cap]);
+		}
+	} else if (!w->retiring && (!WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0))
+		p->h->log(&weft_plugin, WEFT_LOG_WARN, "worker %u (pid %ld) "
+		    "ended while idle (status 0x%x)", w->id, (long)w->pid,
+		    status);
+	w->pid = -1;
+	w->fd = -1;
+	w->n = 0;
+	w->head = 0;
+}
+
+/* take - parse the outcomes in w's input buffer.  NULL or a complaint. */
+static const char *
+take(struct pool *p, struct worker *w)
+{
+	size_t off = 0;
+
+	while (w->inlen - off >= 4) {
+		uint32_t	len;
+		uint64_t	idx;
+
+		memcpy(&len, w->in + off, sizeof len);
+		if (len < 8 || len > FRAME_MAX)
+			return "bad frame length";
+		if (w->inlen - off < 4 + (size_t)len)
+			break;
+		memcpy(&idx, w->in + off + 4, sizeof idx);
+		if (w->n == 0 || idx != w->sent[w->head])
+			return "an outcome for a task it was not running";
+		if (p->h->task_commit(p->r, (size_t)idx, w->id,
+		    (const char *)w->in + off + 12, len - 8) != 0)
+			return "an unreadable outcome";
+		w->head = (w->head + 1) % w->cap;
+		w->n--;
+		w->tasks_done++;
+		off += 4 + (size_t)len;
+	}
+	memmove(w->in, w->in + off, w->inlen - off);
+	w->inlen -= off;
+	return NULL;
+}
+
+static int
+on_readable(struct pool *p, struct worker *w)
+{
+	ssize_t		 n;
+	const char	*bad;
+
+	if (w->incap - w->inlen < 65536) {
+		w->incap = w->incap ? 2 * w->incap : 131072;
+		if ((w->in = realloc(w->in, w->incap)) == NULL)
+			abort();
+	}
+	n = read(w->fd, w->in + w->inlen, w->incap - w->inlen);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		bury(p, w, NULL);
+		return -1;
+	}
+	w->inlen += (size_t)n;
+	if ((bad = take(p, w)) != NULL) {
+		bury(p, w, bad);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fork_run(const struct weft_host *h, struct weft_run *r)
+{
+	static const char *const keys[] = { "max_tasks_per_child", "batch",
+	    NULL };
+	const struct weft_node	*params = h->run_params(r), *v;
+	struct pool		 p = { .h = h, .r = r };
+	struct pollfd		*pfd;
+	long long		 n;
+	size_t			 ntasks = h->run_ntasks(r);
+	int			 rc = 0;
+
+	if (params != NULL && h->params_allow(params, keys) != 0)
+		return -1;
+	p.batch = 64;
+	if ((v = h->param(params, "batch")) != NULL) {
+		if (h->node_int(v, 1, 256, &n) != 0)
+			return -1;
+		p.batch = (size_t)n;
+	}
+	if ((v = h->param(params, "max_tasks_per_child")) != NULL) {
+		if (h->node_int(v, 0, 1000000000, &n) != 0)
+			return -1;
+		p.max_per_child = (unsigned long)n;
+	}
+	p.nw = h->run_concurrency(r);
+	if (p.nw > ntasks)
+		p.nw = ntasks ? ntasks : 1;
+	/* Few tasks: small batches, so that no worker sits idle. */
+	if (p.batch > ntasks / (p.nw * 8))
+		p.batch = ntasks / (p.nw * 8) ? ntasks / (p.nw * 8) : 1;
+	p.w = calloc(p.nw, sizeof *p.w);
+	pfd = calloc(p.nw, sizeof *pfd);
+	if (p.w == NULL || pfd == NULL)
+		return -1;
+	for (size_t i = 0; i < p.nw; i++)
+		p.w[i].pid = -1;
+	for (size_t i = 0; i < p.nw; i++) {
+		if (spawn(&p, &p.w[i]) != 0) {
+			h->log(&weft_plugin, WEFT_LOG_ERR, "cannot fork "
+			    "worker %zu: %s", i, strerror(errno));
+			rc = -1;
+			goto out;
+		}
+	}
+	for (;;) {
+		size_t	live = 0, busy = 0;
+		int	more;
+
+		if (h->run_cancelled(r)) {
+			/* Cancelling: workers die; their tasks stay pending. */
+			for (size_t i = 0; i < p.nw; i++) {
+				if (p.w[i].pid <= 0)
+					continue;
+				kill(p.w[i].pid, SIGKILL);
+				p.w[i].n = 0;
+				bury(&p, &p.w[i], NULL);
+			}
+			break;
+		}
+		for (size_t i = 0; i < p.nw; i++) {
+			struct worker *w = &p.w[i];
+
+			if (w->pid > 0 && feed(&p, w) != 0) {
+				bury(&p, w, NULL);
+				continue;
+			}
+			more = p.nrequeue > 0 || !p.exhausted;
+			if (w->pid > 0 && w->retiring && w->n == 0) {
+				bury(&p, w, NULL);
+				if (more && spawn(&p, w) != 0)
+					rc = -1;
+				if (w->pid > 0 && feed(&p, w) != 0)
+					bury(&p, w, NULL);
+			} else if (w->pid <= 0 && more && spawn(&p, w) == 0 &&
+			    feed(&p, w) != 0)
+				bury(&p, w, NULL);
+			pfd[i].fd = w->pid > 0 ? w->fd : -1;
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+			live += w->pid > 0;
+			busy += w->pid > 0 && w->n > 0;
+		}
+		if (busy == 0 && p.nrequeue == 0 && p.exhausted)
+			break;
+		if (live == 0) {
+			h->log(&weft_plugin, WEFT_LOG_ERR, "no worker could be "
+			    "started");
+			rc = -1;
+			break;
+		}
+		if (poll(pfd, p.nw, 100) < 0 && errno != EINTR) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; i < p.nw; i++)
+			if (pfd[i].fd >= 0 && (pfd[i].revents &
+			    (POLLIN | POLLHUP | POLLERR)))
+				on_readable(&p, &p.w[i]);
+	}
+out:
+	/* Tell the workers to exit, and reap them. */
+	for (size_t i = 0; i < p.nw; i++) {
+		uint32_t zero = 0;
+
+		if (p.w[i].pid <= 0)
+			continue;
+		(void)write_full(p.w[i].fd, &zero, sizeof zero);
+		p.w[i].retiring = 1;
+		p.w[i].n = 0;
+		bury(&p, &p.w[i], NULL);
+	}
+	for (size_t i = 0; i < p.nw; i++) {
+		free(p.w[i].sent);
+		free(p.w[i].in);
+	}
+	free(p.w);
+	free(pfd);
+	free(p.requeue);
+	return rc;
+}
+
+static const struct weft_strategy_ops fork_ops = {
+	.run = fork_run,
+};
+
+WEFT_EXPORT const struct weft_plugin weft_plugin = {
+	WEFT_PLUGIN_HEADER,
+	.kind = WEFT_KIND_STRATEGY,
+	.name = "fork",
+	.version = "1.0",
+	.summary = "a pool of pre-forked worker processes",
+	.traits = WEFT_TRAIT_CPU_BOUND,
+	.ops = &fork_ops,
+};

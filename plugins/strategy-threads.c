@@ -1,0 +1,106 @@
+/*
+ * strategy-threads.c - a pool of `concurrency` POSIX threads pulling
+ * tasks from the run's shared queue.  Each thread opens its own
+ * execution context, so a workload's ctx_init/ctx_fini are its
+ * per-thread init and teardown (the Python examples' thread-local
+ * requests Session).  In C, unlike CPython, threads run CPU-bound tasks
+ * on every core at once.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <weft/weft-plugin.h>
+
+extern const struct weft_plugin weft_plugin;
+
+struct worker {
+	const struct weft_host	*h;
+	struct weft_run		*r;
+	unsigned		 id;
+	int			 failed;	/* ctx_open failed */
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+	struct weft_ctx	*c;
+	size_t		 idx;
+
+	if ((c = w->h->ctx_open(w->r, w->id)) == NULL) {
+		w->failed = 1;
+		return NULL;
+	}
+	while (w->h->run_next(w->r, &idx))
+		w->h->task_exec(c, idx);
+	w->h->ctx_close(c);
+	return NULL;
+}
+
+static int
+threads_run(const struct weft_host *h, struct weft_run *r)
+{
+	static const char *const keys[] = { "stack_size_kb", NULL };
+	size_t			 n = h->run_concurrency(r), started = 0;
+	const struct weft_node	*params = h->run_params(r), *v;
+	struct worker		*w;
+	pthread_t		*tids;
+	pthread_attr_t		 attr;
+	long long		 stack_kb = 0;
+	int			 rc = 0;
+
+	if (params != NULL && h->params_allow(params, keys) != 0)
+		return -1;
+	if ((v = h->param(params, "stack_size_kb")) != NULL &&
+	    h->node_int(v, 64, 1024 * 1024, &stack_kb) != 0)
+		return -1;
+	if (n > h->run_ntasks(r))	/* no idle threads */
+		n = h->run_ntasks(r) ? h->run_ntasks(r) : 1;
+	w = calloc(n, sizeof *w);
+	tids = calloc(n, sizeof *tids);
+	if (w == NULL || tids == NULL) {
+		free(w);
+		free(tids);
+		return -1;
+	}
+	pthread_attr_init(&attr);
+	if (stack_kb != 0)
+		pthread_attr_setstacksize(&attr, (size_t)stack_kb * 1024);
+	for (size_t i = 0; i < n; i++) {
+		w[i].h = h;
+		w[i].r = r;
+		w[i].id = (unsigned)i;
+		if (pthread_create(&tids[i], &attr, worker_main, &w[i]) != 0) {
+			h->log(&weft_plugin, WEFT_LOG_WARN, "could start only %zu "
+			    "of %zu threads", i, n);
+			break;
+		}
+		started++;
+	}
+	pthread_attr_destroy(&attr);
+	for (size_t i = 0; i < started; i++) {
+		pthread_join(tids[i], NULL);
+		if (w[i].failed)
+			rc = -1;
+	}
+	if (started == 0)
+		rc = -1;
+	free(w);
+	free(tids);
+	return rc;
+}
+
+static const struct weft_strategy_ops threads_ops = {
+	.run = threads_run,
+};
+
+WEFT_EXPORT const struct weft_plugin weft_plugin = {
+	WEFT_PLUGIN_HEADER,
+	.kind = WEFT_KIND_STRATEGY,
+	.name = "threads",
+	.version = "1.0",
+	.summary = "a pool of threads sharing one task queue",
+	.traits = WEFT_TRAIT_CPU_BOUND | WEFT_TRAIT_IO_BOUND,
+	.ops = &threads_ops,
+};
