@@ -1,0 +1,499 @@
+/*
+ * strategy-coro.c - coroutines on a libevent loop: the asyncio of weft.
+ *
+ * `concurrency` coroutines per run (the Python examples' asyncio
+ * Semaphore) pull tasks from the run's queue, each task written in plain
+ * blocking style: when it calls weft's wait_fd or sleep_ms, only its
+ * coroutine is suspended and the loop runs the others.  Coroutines are
+ * created once and reused for task after task.
+ *
+ * Switching.  A coroutine is created with makecontext and entered once
+ * with swapcontext; every later switch is sigsetjmp(env, 0) /
+ * siglongjmp, which, unlike swapcontext, saves no signal mask and so
+ * makes no system call (QEMU's coroutine-ucontext does the same).
+ * glibc's _FORTIFY_SOURCE turns longjmp into __longjmp_chk, which aborts
+ * on a jump to another stack ("longjmp causes uninitialized stack
+ * frame"), so it is turned off for this file alone, before any header.
+ *
+ * Stacks.  mmap'd, stack_size_kb each (default 64), with one of two
+ * overflow checks (strategy_params stack_guard):
+ *  - page: an inaccessible guard page below each stack.  An overflow
+ *    faults at once, before it touches anything else, and the run ends
+ *    "crashed: stack overflow (SIGSEGV) in task N".  Each guarded stack
+ *    costs two memory mappings, and Linux allows vm.max_map_count
+ *    (65530 by default) per process.
+ *  - canary: all stacks in one mapping, a 64-byte pattern at the bottom
+ *    of each, checked every time the coroutine yields.  It costs no
+ *    mappings, so 100,000 coroutines fit, but it notices an overflow
+ *    only at the next yield: the run is then aborted at once with a
+ *    log line naming the task, so corruption is never silent, but it
+ *    may already have happened.
+ *  - auto (default): page while the guards fit in half of
+ *    vm.max_map_count, else canary (logged).
+ *
+ * strategy_params:
+ *   loops:          event loop threads (default 1), for several cores;
+ *                   each gets concurrency / loops coroutines and its own
+ *                   execution context (the per-loop slot)
+ *   stack_size_kb:  coroutine stack size (16 to 8192, default 64)
+ *   stack_guard:    page, canary or auto
+ */
+#undef _FORTIFY_SOURCE
+
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include <weft/weft-plugin.h>
+
+#define CANARY_WORDS	8
+#define CANARY		0x5eedc0de5eedc0deULL
+
+extern const struct weft_plugin weft_plugin;
+
+struct loop;
+
+struct coro {
+	sigjmp_buf	 env;
+	struct loop	*loop;
+	char		*stack;		/* lowest usable byte */
+	size_t		 stack_size;
+	const void	*guard;		/* guard page, if any */
+	long long	 task;		/* running task, -1 if none */
+	struct event	 ev;		/* the one thing it waits for */
+	int		 waiting;
+	int		 wake;		/* what wait_fd / sleep_ms return */
+	int		 done;
+	sigjmp_buf	*creator;	/* only during creation */
+};
+
+struct loop {
+	const struct weft_host	*h;
+	struct weft_run		*r;
+	unsigned		 id;
+	size_t			 ncoro;
+	size_t			 ndone;
+	struct coro		*coros;
+	struct event_base	*base;
+	struct weft_ctx		*ctx;
+	struct coro		*cur;
+	sigjmp_buf		 sched;
+	int			 canary;
+	size_t			 page;
+	char			*arena;		/* canary mode: all stacks */
+	size_t			 arena_len;
+	int			 failed;
+	pthread_t		 tid;
+};
+
+static __thread struct loop *this_loop;
+
+/* ---- switching ---- */
+
+/* resume - from the scheduler, run co until it yields. */
+static void
+resume(struct loop *l, struct coro *co)
+{
+	l->cur = co;
+	l->h->note_running(co->task, co->guard, co->guard ? l->page : 0);
+	if (!sigsetjmp(l->sched, 0))
+		siglongjmp(co->env, 1);
+	l->cur = NULL;
+	l->h->note_running(-1, NULL, 0);
+	if (l->canary) {
+		const unsigned long long *c = (void *)co->stack;
+
+		for (int i = 0; i < CANARY_WORDS; i++) {
+			if (c[i] == CANARY)
+				continue;
+			l->h->log(&weft_plugin, WEFT_LOG_ERR, "stack overflow "
+			    "in task %lld: the %zu KiB coroutine stack was "
+			    "exceeded (detected by its canary); raise "
+			    "strategy_params.stack_size_kb", co->task,
+			    co->stack_size / 1024);
+			l->h->note_running(co->task, NULL, 0);
+			abort();
+		}
+	}
+}
+
+/* yield - from a coroutine, back to the scheduler. */
+static void
+yield(struct coro *co)
+{
+	if (!sigsetjmp(co->env, 0))
+		siglongjmp(co->loop->sched, 1);
+}
+
+/* body - what every coroutine does: take tasks until there are none. */
+static void
+body(struct coro *co)
+{
+	struct loop	*l = co->loop;
+	size_t		 idx;
+
+	while (l->h->run_next(l->r, &idx)) {
+		co->task = (long long)idx;
+		l->h->note_running(co->task, co->guard,
+		    co->guard ? l->page : 0);
+		l->h->task_exec(l->ctx, idx);
+		co->task = -1;
+	}
+	co->done = 1;
+	l->ndone++;
+	yield(co);
+	abort();	/* a finished coroutine is never resumed */
+}
+
+static void
+trampoline(int lo, int hi)
+{
+	struct coro *co = (struct coro *)(((uintptr_t)(unsigned)hi << 32) |
+	    (uintptr_t)(unsigned)lo);
+
+	/* Set up the jump target, then straight back to the creator. */
+	if (!sigsetjmp(co->env, 0))
+		siglongjmp(*co->creator, 1);
+	body(co);
+}
+
+/* coro_init - prepare co on its stack; it first runs at resume. */
+static int
+coro_init(struct coro *co)
+{
+	ucontext_t	uc, old;
+	sigjmp_buf	creator;
+	uintptr_t	p = (uintptr_t)co;
+
+	if (getcontext(&uc) != 0)
+		return -1;
+	uc.uc_stack.ss_sp = co->stack;
+	uc.uc_stack.ss_size = co->stack_size;
+	uc.uc_link = NULL;
+	makecontext(&uc, (void (*)(void))trampoline, 2,
+	    (int)(unsigned)(p & 0xffffffffu), (int)(unsigned)(p >> 32));
+	co->creator = &creator;
+	if (!sigsetjmp(creator, 0))
+		swapcontext(&old, &uc);
+	co->creator = NULL;
+	return 0;
+}
+
+/* ---- stacks ---- */
+
+static long
+max_map_count(void)
+{
+	FILE	*f = fopen("/proc/sys/vm/max_map_count", "r");
+	long	 n = 65530;
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = 65530;
+		fclose(f);
+	}
+	return n;
+}
+
+static int
+stacks_alloc(struct loop *l, size_t size)
+{
+	if (l->canary) {
+		l->arena_len = size * l->ncoro;
+		l->arena = mmap(NULL, l->arena_len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+		    -1, 0);
+		if (l->arena == MAP_FAILED) {
+			l->arena = NULL;
+			return -1;
+		}
+		for (size_t i = 0; i < l->ncoro; i++) {
+			unsigned long long *c;
+
+			l->coros[i].stack = l->arena + i * size;
+			l->coros[i].stack_size = size;
+			c = (void *)l->coros[i].stack;
+			for (int k = 0; k < CANARY_WORDS; k++)
+				c[k] = CANARY;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < l->ncoro; i++) {
+		char *m = mmap(NULL, size + l->page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+		    -1, 0);
+
+		if (m == MAP_FAILED)
+			return -1;
+		if (mprotect(m, l->page, PROT_NONE) != 0) {
+			munmap(m, size + l->page);
+			return -1;
+		}
+		l->coros[i].guard = m;
+		l->coros[i].stack = m + l->page;
+		l->coros[i].stack_size = size;
+	}
+	return 0;
+}
+
+static void
+stacks_free(struct loop *l)
+{
+	if (l->arena != NULL) {
+		munmap(l->arena, l->arena_len);
+		return;
+	}
+	for (size_t i = 0; i < l->ncoro; i++)
+		if (l->coros[i].guard != NULL)
+			munmap((void *)l->coros[i].guard,
+			    l->coros[i].stack_size + l->page);
+}
+
+/* ---- the task primitives, suspending only the coroutine ---- */
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct coro *co = arg;
+
+	co->wake = 0;
+	if (what & EV_READ)
+		co->wake |= WEFT_READ;
+	if (what & EV_WRITE)
+		co->wake |= WEFT_WRITE;
+	resume(co->loop, co);
+}
+
+/* suspend - wait for co->ev (already assigned) or the timeout. */
+static int
+suspend(struct coro *co, long timeout_ms)
+{
+	struct timeval tv;
+
+	if (co->loop->h->run_cancelled(co->loop->r))
+		return -1;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	event_add(&co->ev, timeout_ms >= 0 ? &tv : NULL);
+	co->waiting = 1;
+	yield(co);
+	co->waiting = 0;
+	return co->wake;
+}
+
+static int
+coro_wait_fd(struct weft_task *t, int fd, int events, int timeout_ms)
+{
+	struct loop	*l = this_loop;
+	struct coro	*co = l ? l->cur : NULL;
+	short		 what = 0;
+
+	if (co == NULL)
+		return -1;
+	if (events & WEFT_READ)
+		what |= EV_READ;
+	if (events & WEFT_WRITE)
+		what |= EV_WRITE;
+	event_assign(&co->ev, l->base, fd, what, on_wake, co);
+	return suspend(co, timeout_ms);
+}
+
+static int
+coro_sleep_ms(struct weft_task *t, long ms)
+{
+	struct loop	*l = this_loop;
+	struct coro	*co = l ? l->cur : NULL;
+
+	if (co == NULL)
+		return -1;
+	event_assign(&co->ev, l->base, -1, 0, on_wake, co);
+	return suspend(co, ms) < 0 ? -1 : 0;
+}
+
+static void *
+coro_event_base(struct weft_task *t)
+{
+	return this_loop ? this_loop->base : NULL;
+}
+
+/* on_tick - on cancellation, wake every suspended coroutine with -1. */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop *l = arg;
+
+	if (!l->h->run_cancelled(l->r))
+		return;
+	for (size_t i = 0; i < l->ncoro; i++) {
+		struct coro *co = &l->coros[i];
+
+		if (!co->waiting)
+			continue;
+		event_del(&co->ev);
+		co->wake = -1;
+		resume(l, co);
+	}
+}
+
+/* ---- loops ---- */
+
+static void *
+loop_main(void *arg)
+{
+	struct loop	*l = arg;
+	struct event	*tick;
+	struct timeval	 tv = { 0, 50000 };
+
+	this_loop = l;
+	if ((l->base = event_base_new()) == NULL ||
+	    (l->ctx = l->h->ctx_open(l->r, l->id)) == NULL) {
+		l->failed = 1;
+		goto out;
+	}
+	tick = event_new(l->base, -1, EV_PERSIST, on_tick, l);
+	event_add(tick, &tv);
+	for (size_t i = 0; i < l->ncoro; i++) {
+		struct coro *co = &l->coros[i];
+
+		co->loop = l;
+		co->task = -1;
+		if (coro_init(co) != 0) {
+			l->h->log(&weft_plugin, WEFT_LOG_ERR, "cannot create "
+			    "coroutine %zu: %s", i, strerror(errno));
+			l->failed = 1;
+			co->done = 1;
+			l->ndone++;
+			continue;
+		}
+		resume(l, co);
+	}
+	while (l->ndone < l->ncoro)
+		if (event_base_loop(l->base, EVLOOP_ONCE) < 0)
+			break;
+	event_free(tick);
+out:
+	if (l->ctx != NULL)
+		l->h->ctx_close(l->ctx);
+	if (l->base != NULL)
+		event_base_free(l->base);
+	this_loop = NULL;
+	return NULL;
+}
+
+static int
+coro_run(const struct weft_host *h, struct weft_run *r)
+{
+	static const char *const keys[] = { "loops", "stack_size_kb",
+	    "stack_guard", NULL };
+	const struct weft_node	*params = h->run_params(r), *v;
+	size_t			 n = h->run_concurrency(r);
+	size_t			 ntasks = h->run_ntasks(r);
+	long long		 loops = 1, stack_kb = 64;
+	const char		*guard = "auto";
+	struct loop		*ls;
+	size_t			 page = (size_t)sysconf(_SC_PAGESIZE);
+	int			 canary, rc = 0;
+
+	if (params != NULL && h->params_allow(params, keys) != 0)
+		return -1;
+	if ((v = h->param(params, "loops")) != NULL &&
+	    h->node_int(v, 1, 256, &loops) != 0)
+		return -1;
+	if ((v = h->param(params, "stack_size_kb")) != NULL &&
+	    h->node_int(v, 16, 8192, &stack_kb) != 0)
+		return -1;
+	if ((v = h->param(params, "stack_guard")) != NULL) {
+		guard = h->node_str(v);
+		if (guard == NULL || (strcmp(guard, "page") != 0 &&
+		    strcmp(guard, "canary") != 0 &&
+		    strcmp(guard, "auto") != 0)) {
+			h->node_error(v, "expected page, canary or auto");
+			return -1;
+		}
+	}
+	if (n > ntasks)
+		n = ntasks ? ntasks : 1;
+	if ((size_t)loops > n)
+		loops = (long long)n;
+	canary = strcmp(guard, "canary") == 0;
+	if (strcmp(guard, "auto") == 0 &&
+	    (long)(2 * n) > max_map_count() / 2) {
+		canary = 1;
+		h->log(&weft_plugin, WEFT_LOG_INFO, "%zu coroutines: guard "
+		    "pages would need %zu of the %ld memory mappings allowed "
+		    "(vm.max_map_count); using stack canaries", n, 2 * n,
+		    max_map_count());
+	}
+	if ((ls = calloc((size_t)loops, sizeof *ls)) == NULL)
+		return -1;
+	for (long long i = 0; i < loops; i++) {
+		struct loop *l = &ls[i];
+
+		l->h = h;
+		l->r = r;
+		l->id = (unsigned)i;
+		l->page = page;
+		l->canary = canary;
+		l->ncoro = n / (size_t)loops + ((size_t)i < n % (size_t)loops);
+		l->coros = calloc(l->ncoro, sizeof *l->coros);
+		if (l->coros == NULL ||
+		    stacks_alloc(l, (size_t)stack_kb * 1024) != 0) {
+			h->log(&weft_plugin, WEFT_LOG_ERR, "cannot allocate "
+			    "%zu coroutine stacks of %lld KiB: %s", l->ncoro,
+			    stack_kb, strerror(errno));
+			rc = -1;
+			loops = i + 1;
+			goto out;
+		}
+	}
+	if (loops == 1)
+		loop_main(&ls[0]);
+	else {
+		for (long long i = 0; i < loops; i++)
+			if (pthread_create(&ls[i].tid, NULL, loop_main,
+			    &ls[i]) != 0)
+				ls[i].failed = 1;
+		for (long long i = 0; i < loops; i++)
+			if (!ls[i].failed)
+				pthread_join(ls[i].tid, NULL);
+	}
+	for (long long i = 0; i < loops; i++)
+		if (ls[i].failed)
+			rc = -1;
+out:
+	for (long long i = 0; i < loops; i++) {
+		if (ls[i].coros != NULL)
+			stacks_free(&ls[i]);
+		free(ls[i].coros);
+	}
+	free(ls);
+	return rc;
+}
+
+static const struct weft_strategy_ops coro_ops = {
+	.run = coro_run,
+	.wait_fd = coro_wait_fd,
+	.sleep_ms = coro_sleep_ms,
+	.event_base = coro_event_base,
+};
+
+WEFT_EXPORT const struct weft_plugin weft_plugin = {
+	WEFT_PLUGIN_HEADER,
+	.kind = WEFT_KIND_STRATEGY,
+	.name = "coro",
+	.version = "1.0",
+	.summary = "coroutines on a libevent loop; waits suspend only the task",
+	.traits = WEFT_TRAIT_IO_BOUND | WEFT_TRAIT_MULTIPLEX,
+	.ops = &coro_ops,
+};
