@@ -429,8 +429,9 @@ task_run(struct weft_ctx *c, size_t idx, struct outcome *o)
 		free(t.error);
 		o->error = NULL;
 	} else {
-		o->state = cancel_flag && t.error == NULL ? T_CANCELLED :
-		    T_FAILED;
+		/* A task that gives up because the run is cancelled is
+		 * cancelled, whatever it says. */
+		o->state = cancel_flag ? T_CANCELLED : T_FAILED;
 		o->error = t.error ? t.error : xstrdup(o->state == T_CANCELLED ?
 		    "cancelled" : "failed");
 	}

@@ -22,12 +22,16 @@
  *    "crashed: stack overflow (SIGSEGV) in task N".  Each guarded stack
  *    costs two memory mappings, and Linux allows vm.max_map_count
  *    (65530 by default) per process.
- *  - canary: all stacks in one mapping, a 64-byte pattern at the bottom
- *    of each, checked every time the coroutine yields.  It costs no
- *    mappings, so 100,000 coroutines fit, but it notices an overflow
- *    only at the next yield: the run is then aborted at once with a
- *    log line naming the task, so corruption is never silent, but it
- *    may already have happened.
+ *  - canary: all stacks in one mapping with a single guard page below
+ *    it, a 64-byte pattern at the bottom of each stack, checked every
+ *    time the coroutine yields.  It costs no more mappings, so 100,000
+ *    coroutines fit, but it notices an overflow only at the next yield
+ *    (an overflow of the lowest stack hits the guard page at once):
+ *    the run is then aborted at once with a log line naming the task,
+ *    so corruption is never silent, but it may already have happened
+ *    to the neighbouring coroutine's stack, and a frame that writes
+ *    nothing where the pattern lies can step over it.  Use page when
+ *    in doubt.
  *  - auto (default): page while the guards fit in half of
  *    vm.max_map_count, else canary (logged).
  *
@@ -210,7 +214,7 @@ static int
 stacks_alloc(struct loop *l, size_t size)
 {
 	if (l->canary) {
-		l->arena_len = size * l->ncoro;
+		l->arena_len = l->page + size * l->ncoro;
 		l->arena = mmap(NULL, l->arena_len, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
 		    -1, 0);
@@ -218,10 +222,13 @@ stacks_alloc(struct loop *l, size_t size)
 			l->arena = NULL;
 			return -1;
 		}
+		if (mprotect(l->arena, l->page, PROT_NONE) != 0)
+			return -1;
+		l->coros[0].guard = l->arena;
 		for (size_t i = 0; i < l->ncoro; i++) {
 			unsigned long long *c;
 
-			l->coros[i].stack = l->arena + i * size;
+			l->coros[i].stack = l->arena + l->page + i * size;
 			l->coros[i].stack_size = size;
 			c = (void *)l->coros[i].stack;
 			for (int k = 0; k < CANARY_WORDS; k++)

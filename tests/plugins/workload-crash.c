@@ -1,7 +1,10 @@
 /*
  * workload-crash.c - a test workload: task `at` dies of the signal
- * named by `signal` (segv or abort); the others succeed.  With `hang`
- * set, task `at` never returns and ignores cancellation.
+ * named by `signal` (segv or abort); the others succeed, but every
+ * fifth fails.  With `hang` set, task `at` never returns and ignores
+ * cancellation; with `overflow_kb` set, it uses that much stack and
+ * waits 1 ms at the deepest point (and every other task waits 1 ms, so
+ * that coroutines take turns).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@ struct crash {
 	const struct weft_host	*h;
 	long long		 tasks, at;
 	int			 abort_instead, hang;
+	long long		 overflow_kb;
 };
 
 static void *
@@ -23,7 +27,7 @@ crash_init(const struct weft_host *h, const struct weft_node *params,
     size_t *ntasks)
 {
 	static const char *const keys[] = { "tasks", "at", "signal", "hang",
-	    NULL };
+	    "overflow_kb", NULL };
 	struct crash		*c = calloc(1, sizeof *c);
 	const struct weft_node	*n;
 
@@ -42,8 +46,24 @@ crash_init(const struct weft_host *h, const struct weft_node *params,
 		c->abort_instead = strcmp(h->node_str(n), "abort") == 0;
 	if ((n = h->param(params, "hang")) != NULL)
 		c->hang = strcmp(h->node_str(n), "true") == 0;
+	if ((n = h->param(params, "overflow_kb")) != NULL &&
+	    h->node_int(n, 1, 1000000, &c->overflow_kb) != 0)
+		return NULL;
 	*ntasks = (size_t)c->tasks;
 	return c;
+}
+
+/* use_stack - use kb KiB of stack, then wait 1 ms at the deepest point. */
+__attribute__((noinline)) static int
+use_stack(struct crash *c, struct weft_task *t, long long kb)
+{
+	volatile char buf[1024];
+
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (char)kb;
+	if (kb <= 1)
+		return c->h->sleep_ms(t, 1);
+	return use_stack(c, t, kb - 1) + buf[sizeof buf - 1] - buf[0];
 }
 
 static int
@@ -55,10 +75,15 @@ crash_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 		if (c->hang)
 			for (;;)
 				pause();
+		if (c->overflow_kb)
+			return use_stack(c, t, c->overflow_kb) ?
+			    WEFT_TASK_FAILED : WEFT_TASK_OK;
 		if (c->abort_instead)
 			abort();
 		raise(SIGSEGV);
 	}
+	if (c->overflow_kb)
+		c->h->sleep_ms(t, 1);
 	if ((long long)idx % 5 == 4)
 		return c->h->task_fail(t, "task %zu fails on purpose", idx);
 	c->h->result_int(t, "i", (long long)idx);
