@@ -29,6 +29,12 @@ not_ok() {
 	echo "not ok $tap_n - $1"
 }
 
+# skip DESC REASON
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
 # check DESC COMMAND...: passes if the command succeeds.
 check() {
 	desc=$1

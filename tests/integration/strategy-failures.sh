@@ -80,9 +80,15 @@ expect_match "fork: recycled run is ok" '^run [0-9]+: ok$' "$out"
 
 out=$(wctl run overflow --wait)
 expect_match "coro: guard page reports a stack overflow with its task" '^run [0-9]+: crashed: stack overflow \(SIGSEGV\) in task 1$' "$out"
-out=$(wctl run canary --wait)
-expect_match "coro: canary catches the overflow and names the task" '^run [0-9]+: crashed: SIGABRT in task 1$' "$out"
-expect_match "coro: the canary says why in the log" 'strategy coro: stack overflow in task 1: the 32 KiB coroutine stack was exceeded \(detected by its canary\)' "$(cat "$T/weftd.log")"
+if [ "${WEFT_SANITIZERS:-no}" = yes ]; then
+	# ASan sees the neighbour's clobbered stack first and stops the run.
+	skip "coro: canary catches the overflow and names the task" "ASan build"
+	skip "coro: the canary says why in the log" "ASan build"
+else
+	out=$(wctl run canary --wait)
+	expect_match "coro: canary catches the overflow and names the task" '^run [0-9]+: crashed: SIGABRT in task 1$' "$out"
+	expect_match "coro: the canary says why in the log" 'strategy coro: stack overflow in task 1: the 32 KiB coroutine stack was exceeded \(detected by its canary\)' "$(cat "$T/weftd.log")"
+fi
 
 for s in inline threads coro fork; do
 	out=$(wctl run slow --strategy $s)
