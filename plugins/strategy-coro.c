@@ -8,9 +8,10 @@
  * created once and reused for task after task.
  *
  * Switching.  A coroutine is created with makecontext and entered once
- * with swapcontext; every later switch is sigsetjmp(env, 0) /
- * siglongjmp, which, unlike swapcontext, saves no signal mask and so
- * makes no system call (QEMU's coroutine-ucontext does the same).
+ * with swapcontext; every later switch is a setjmp/longjmp pair (see
+ * SAVE and JUMP below), which, unlike swapcontext, saves no signal mask
+ * and so makes no system call (QEMU's coroutine-ucontext does the same
+ * with sigsetjmp(env, 0)).
  * glibc's _FORTIFY_SOURCE turns longjmp into __longjmp_chk, which aborts
  * on a jump to another stack ("longjmp causes uninitialized stack
  * frame"), so it is turned off for this file alone, before any header.
@@ -61,6 +62,32 @@
 
 #include <weft/weft-plugin.h>
 
+/*
+ * SAVE and JUMP switch stacks.  GCC's __builtin_setjmp saves only the
+ * frame and stack pointers and the resume address (the compiler spills
+ * every live register around it), so a switch costs a few instructions:
+ * no signal mask, no system call, none of siglongjmp's unwinding
+ * bookkeeping.  Under AddressSanitizer, which must see every jump to
+ * keep its picture of the stacks, the sigsetjmp(env, 0) / siglongjmp
+ * pair is used instead (also free of system calls).
+ */
+#if defined(__SANITIZE_ADDRESS__) || !defined(__GNUC__)
+typedef sigjmp_buf jmpbuf;
+#define SAVE(env)	sigsetjmp((env), 0)
+#define JUMP(env)	siglongjmp((env), 1)
+#else
+typedef void *jmpbuf[5];
+#define SAVE(env)	__builtin_setjmp(env)
+#define JUMP(env)	jump(env)
+
+/* GCC: __builtin_longjmp may not be called where __builtin_setjmp is. */
+__attribute__((noinline, noreturn)) static void
+jump(jmpbuf env)
+{
+	__builtin_longjmp(env, 1);
+}
+#endif
+
 #define CANARY_WORDS	8
 #define CANARY		0x5eedc0de5eedc0deULL
 
@@ -69,7 +96,7 @@ extern const struct weft_plugin weft_plugin;
 struct loop;
 
 struct coro {
-	sigjmp_buf	 env;
+	jmpbuf		 env;
 	struct loop	*loop;
 	char		*stack;		/* lowest usable byte */
 	size_t		 stack_size;
@@ -79,7 +106,7 @@ struct coro {
 	int		 waiting;
 	int		 wake;		/* what wait_fd / sleep_ms return */
 	int		 done;
-	sigjmp_buf	*creator;	/* only during creation */
+	jmpbuf		*creator;	/* only during creation */
 };
 
 struct loop {
@@ -92,7 +119,7 @@ struct loop {
 	struct event_base	*base;
 	struct weft_ctx		*ctx;
 	struct coro		*cur;
-	sigjmp_buf		 sched;
+	jmpbuf			 sched;
 	int			 canary;
 	size_t			 page;
 	char			*arena;		/* canary mode: all stacks */
@@ -111,8 +138,8 @@ resume(struct loop *l, struct coro *co)
 {
 	l->cur = co;
 	l->h->note_running(co->task, co->guard, co->guard ? l->page : 0);
-	if (!sigsetjmp(l->sched, 0))
-		siglongjmp(co->env, 1);
+	if (!SAVE(l->sched))
+		JUMP(co->env);
 	l->cur = NULL;
 	l->h->note_running(-1, NULL, 0);
 	if (l->canary) {
@@ -136,8 +163,8 @@ resume(struct loop *l, struct coro *co)
 static void
 yield(struct coro *co)
 {
-	if (!sigsetjmp(co->env, 0))
-		siglongjmp(co->loop->sched, 1);
+	if (!SAVE(co->env))
+		JUMP(co->loop->sched);
 }
 
 /* body - what every coroutine does: take tasks until there are none. */
@@ -167,8 +194,8 @@ trampoline(int lo, int hi)
 	    (uintptr_t)(unsigned)lo);
 
 	/* Set up the jump target, then straight back to the creator. */
-	if (!sigsetjmp(co->env, 0))
-		siglongjmp(*co->creator, 1);
+	if (!SAVE(co->env))
+		JUMP(*co->creator);
 	body(co);
 }
 
@@ -177,7 +204,7 @@ static int
 coro_init(struct coro *co)
 {
 	ucontext_t	uc, old;
-	sigjmp_buf	creator;
+	jmpbuf		creator;
 	uintptr_t	p = (uintptr_t)co;
 
 	if (getcontext(&uc) != 0)
@@ -188,7 +215,7 @@ coro_init(struct coro *co)
 	makecontext(&uc, (void (*)(void))trampoline, 2,
 	    (int)(unsigned)(p & 0xffffffffu), (int)(unsigned)(p >> 32));
 	co->creator = &creator;
-	if (!sigsetjmp(creator, 0))
+	if (!SAVE(creator))
 		swapcontext(&old, &uc);
 	co->creator = NULL;
 	return 0;

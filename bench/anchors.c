@@ -1,0 +1,117 @@
+/*
+ * anchors.c - the raw C programs weft's benchmarks are measured against,
+ * written the way one would without weft.  Each prints its wall time in
+ * seconds.
+ *
+ *   anchors sumsq THREADS      sum(i*i for i < 5000000 + x), x < 20
+ *   anchors fib THREADS        fib(40) and fib(41), naive
+ *   anchors calls N            N indirect calls of an empty function
+ *   anchors swapcontext N      N round trips between two ucontexts
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <ucontext.h>
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The same loop as plugins/workload-sumsq.c (a function of its own there). */
+__attribute__((noinline)) static unsigned __int128
+sumsq(unsigned long long n)
+{
+	unsigned __int128 sum = 0;
+
+	for (unsigned long long i = 0; i < n; i++)
+		sum += (unsigned __int128)i * i;
+	return sum;
+}
+
+/* The same recursion as plugins/workload-fib.c. */
+static unsigned long long
+fib(unsigned n)
+{
+	if (n <= 2)
+		return n - 1;
+	return fib(n - 1) + fib(n - 2);
+}
+
+static atomic_int	next;
+static int		ntasks;
+static const char	*what;
+static volatile unsigned long long sink;
+
+static void *
+worker(void *arg)
+{
+	int i;
+
+	while ((i = atomic_fetch_add(&next, 1)) < ntasks) {
+		if (strcmp(what, "sumsq") == 0)
+			sink += (unsigned long long)sumsq(5000000ULL + (unsigned)i);
+		else
+			sink += fib(40 + (unsigned)i);
+	}
+	return NULL;
+}
+
+static void empty(void) { }
+static void (*volatile fn)(void) = empty;
+
+static ucontext_t	main_uc, co_uc;
+static long		rounds;
+
+static void
+co_main(void)
+{
+	for (;;)
+		swapcontext(&co_uc, &main_uc);
+}
+
+int
+main(int argc, char **argv)
+{
+	double		t0;
+	long		n;
+
+	if (argc != 3)
+		return 2;
+	what = argv[1];
+	n = atol(argv[2]);
+	t0 = now();
+	if (strcmp(what, "sumsq") == 0 || strcmp(what, "fib") == 0) {
+		pthread_t tids[64];
+
+		ntasks = strcmp(what, "sumsq") == 0 ? 20 : 2;
+		for (long i = 0; i < n; i++)
+			pthread_create(&tids[i], NULL, worker, NULL);
+		for (long i = 0; i < n; i++)
+			pthread_join(tids[i], NULL);
+	} else if (strcmp(what, "calls") == 0) {
+		for (long i = 0; i < n; i++)
+			fn();
+	} else if (strcmp(what, "swapcontext") == 0) {
+		static char stack[65536];
+
+		getcontext(&co_uc);
+		co_uc.uc_stack.ss_sp = stack;
+		co_uc.uc_stack.ss_size = sizeof stack;
+		co_uc.uc_link = NULL;
+		makecontext(&co_uc, co_main, 0);
+		t0 = now();
+		for (rounds = 0; rounds < n; rounds++)
+			swapcontext(&main_uc, &co_uc);
+	} else
+		return 2;
+	printf("%.6f\n", now() - t0);
+	return 0;
+}
