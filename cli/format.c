@@ -34,7 +34,8 @@ print_value(const char *key, json_t *v)
 	if (json_is_string(v))
 		printf(" %s=%s", key, json_string_value(v));
 	else {
-		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+		    JSON_REAL_PRECISION(6));
 		printf(" %s=%s", key, s);
 		free(s);
 	}

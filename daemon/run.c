@@ -695,7 +695,8 @@ run_finish(struct run *r)
 		    json_string("auto"));
 	if (r->record != NULL) {
 		const char *keys[] = { "strategy", "concurrency", "tasks",
-		    "latency_s", "results", "results_truncated", "failures" };
+		    "latency_s", "summary", "results", "results_truncated",
+		    "failures" };
 
 		for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
 			json_t *v = json_object_get(r->record, keys[i]);

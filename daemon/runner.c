@@ -596,6 +596,32 @@ host_task_worker(const struct weft_task *t)
 	return t->ctx->worker;
 }
 
+static int
+host_node_duration_ms(const struct weft_node *n, long long *out)
+{
+	uint64_t ms;
+
+	if (ynode_duration((const struct ynode *)n, &ms) != 0)
+		return -1;
+	*out = (long long)ms;
+	return 0;
+}
+
+static int
+host_park(struct weft_task *t, int timeout_ms)
+{
+	if (t->run->sops->park == NULL)
+		return -1;
+	return t->run->sops->park(t, timeout_ms);
+}
+
+static void
+host_unpark(struct weft_task *t)
+{
+	if (t->run->sops->unpark != NULL)
+		t->run->sops->unpark(t);
+}
+
 static const struct weft_host host = {
 	.size = sizeof(struct weft_host),
 	.abi_major = WEFT_ABI_MAJOR,
@@ -631,6 +657,9 @@ static const struct weft_host host = {
 	.run_params = host_run_params,
 	.loop_base = host_loop_base,
 	.task_worker = host_task_worker,
+	.node_duration_ms = host_node_duration_ms,
+	.park = host_park,
+	.unpark = host_unpark,
 };
 
 /* ---- the runner process ---- */
@@ -756,11 +785,76 @@ percentile(const double *v, size_t n, double p)
 	return v[i == 0 ? 0 : i - 1];
 }
 
+/*
+ * build_summary - totals of the workload's sum_keys and histograms of
+ * its count_keys over every task's results; NULL if it declares none.
+ */
+static json_t *
+build_summary(struct weft_run *r)
+{
+	const char *const	*sk = r->wops->sum_keys, *const *ck =
+				    r->wops->count_keys;
+	json_t			*sum, *count, *o;
+
+	if (sk == NULL && ck == NULL)
+		return NULL;
+	sum = json_object();
+	count = json_object();
+	for (size_t k = 0; sk != NULL && sk[k] != NULL; k++) {
+		double	 total = 0;
+		int	 integral = 1;
+
+		for (size_t i = 0; i < r->ntasks; i++) {
+			json_t *v = json_object_get(r->recs[i].result, sk[k]);
+
+			if (json_is_integer(v))
+				total += (double)json_integer_value(v);
+			else if (json_is_real(v)) {
+				total += json_real_value(v);
+				integral = 0;
+			}
+		}
+		json_object_set_new(sum, sk[k], integral ?
+		    json_integer((json_int_t)total) : json_real(total));
+	}
+	for (size_t k = 0; ck != NULL && ck[k] != NULL; k++) {
+		json_t *hist = json_object();
+
+		for (size_t i = 0; i < r->ntasks; i++) {
+			json_t	*v = json_object_get(r->recs[i].result, ck[k]);
+			char	 buf[64];
+			const char *key;
+
+			if (v == NULL)
+				continue;
+			if (json_is_string(v))
+				key = json_string_value(v);
+			else if (json_is_integer(v)) {
+				snprintf(buf, sizeof buf, "%lld",
+				    (long long)json_integer_value(v));
+				key = buf;
+			} else
+				continue;
+			json_object_set_new(hist, key, json_integer(
+			    json_integer_value(json_object_get(hist, key)) + 1));
+		}
+		json_object_set_new(count, ck[k], hist);
+	}
+	o = json_object();
+	if (json_object_size(sum) != 0)
+		json_object_set(o, "sum", sum);
+	if (json_object_size(count) != 0)
+		json_object_set(o, "count", count);
+	json_decref(sum);
+	json_decref(count);
+	return o;
+}
+
 /* build_record - the runner's part of the run record. */
 static json_t *
 build_record(struct weft_run *r, const char *strategy)
 {
-	json_t	*o, *results, *failures, *lat;
+	json_t	*o, *results, *failures, *lat, *summary;
 	double	*durs;
 	size_t	 nd = 0, ok = 0, failed = 0, cancelled = 0;
 
@@ -796,6 +890,7 @@ build_record(struct weft_run *r, const char *strategy)
 		}
 	}
 	qsort(durs, nd, sizeof *durs, cmp_double);
+	summary = build_summary(r);
 	lat = json_pack("{s:f, s:f, s:f, s:f}", "p50",
 	    percentile(durs, nd, 0.50), "p95", percentile(durs, nd, 0.95),
 	    "p99", percentile(durs, nd, 0.99), "max",
@@ -809,6 +904,8 @@ build_record(struct weft_run *r, const char *strategy)
 	    "latency_s", lat, "results", results, "failures", failures);
 	if (r->ntasks > RESULTS_MAX)
 		json_object_set_new(o, "results_truncated", json_true());
+	if (summary != NULL)
+		json_object_set_new(o, "summary", summary);
 	json_object_set_new(o, "cancelled", json_boolean(cancel_flag));
 	return o;
 }

@@ -3,6 +3,7 @@
  * and the one libevent loop everything else hangs on.  weftd never runs
  * plugin code itself: plugins are probed and run in child processes.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -214,6 +215,22 @@ mkdirs(const char *path)
 	return 0;
 }
 
+/*
+ * raise_nofile - runs may hold thousands of sockets (a download at
+ * concurrency 1000); lift the soft descriptor limit to the hard one.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("setrlimit RLIMIT_NOFILE");
+	}
+}
+
 static int
 check_only(void)
 {
@@ -329,6 +346,7 @@ main(int argc, char **argv)
 		return check_only();
 
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
 	weftd.started = time(NULL);
 	weftd.conf = config_load(weftd.config_path, weftd.socket_override,
 	    &weftd.load_errors, &weftd.bad_jobs);

@@ -106,6 +106,8 @@ struct coro {
 	int		 waiting;
 	int		 wake;		/* what wait_fd / sleep_ms return */
 	int		 done;
+	struct weft_task *parked;	/* in park, for unpark */
+	int		 unparked;
 	jmpbuf		*creator;	/* only during creation */
 };
 
@@ -355,6 +357,50 @@ coro_sleep_ms(struct weft_task *t, long ms)
 	return suspend(co, ms) < 0 ? -1 : 0;
 }
 
+/*
+ * park - suspend until unpark or the timeout.  unpark may run inside
+ * a libevent callback or another coroutine, so it never switches
+ * itself: it makes the parked coroutine's event active, and the loop
+ * resumes it.
+ */
+static int
+coro_park(struct weft_task *t, int timeout_ms)
+{
+	struct loop	*l = this_loop;
+	struct coro	*co = l ? l->cur : NULL;
+	int		 rc;
+
+	if (co == NULL)
+		return -1;
+	co->parked = t;
+	co->unparked = 0;
+	event_assign(&co->ev, l->base, -1, 0, on_wake, co);
+	rc = suspend(co, timeout_ms);
+	co->parked = NULL;
+	if (rc < 0)
+		return -1;
+	return co->unparked;
+}
+
+static void
+coro_unpark(struct weft_task *t)
+{
+	struct loop *l = this_loop;
+
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->ncoro; i++) {
+		struct coro *co = &l->coros[i];
+
+		if (co->parked != t || co->unparked)
+			continue;
+		co->unparked = 1;
+		event_del(&co->ev);
+		event_active(&co->ev, EV_TIMEOUT, 0);
+		return;
+	}
+}
+
 static void *
 coro_event_base(struct weft_task *t)
 {
@@ -520,6 +566,8 @@ static const struct weft_strategy_ops coro_ops = {
 	.wait_fd = coro_wait_fd,
 	.sleep_ms = coro_sleep_ms,
 	.event_base = coro_event_base,
+	.park = coro_park,
+	.unpark = coro_unpark,
 };
 
 WEFT_EXPORT const struct weft_plugin weft_plugin = {

@@ -1,4 +1,4 @@
-# lib.sh - helpers for weft's integration tests (sourced, POSIX sh).
+# lib.sh - helpers for weft's integration tests (sourced by bash).
 # Each test prints TAP: "ok N - what" / "not ok N - what", then "1..N".
 # start_weftd gives the test a private weftd on a socket in a temp dir;
 # on failure the temp dir (with weftd.log) is kept and named.
@@ -133,6 +133,7 @@ wait_for() {
 }
 
 finish() {
+	stop_nginx
 	if [ -n "$WEFTD_PID" ]; then
 		kill -KILL "$WEFTD_PID" 2>/dev/null
 		wait "$WEFTD_PID" 2>/dev/null
@@ -145,4 +146,94 @@ finish() {
 	fi
 	rm -rf "$T"
 	exit 0
+}
+
+# free_port - a loopback TCP port nothing listens on now.
+free_port() {
+	while :; do
+		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+			echo $p
+			return
+		fi
+	done
+}
+
+# start_nginx - Debian's nginx with the echo module on a free loopback
+# port, private config and prefix under $T/nginx.  Sets NGINX_PORT and
+# NGINX (the base URL).  Serves:
+#   /pages/N.bin       static files (see $T/nginx/www/pages)
+#   /delay/MS/PATH     PATH after MS milliseconds (echo_sleep)
+#   /status/500        a 500;  /nope: a 404
+#   /redirect          302 to /pages/1.bin;  /loop: redirects forever
+#   /hang              never answers (an hour)
+start_nginx() {
+	d=$T/nginx
+	mkdir -p "$d/www/pages" "$d/logs" "$d/tmp"
+	chmod 755 "$T" "$d" "$d/www" "$d/www/pages"
+	for i in 1 2 3 4 5; do
+		head -c $((i * 7919)) /dev/urandom > "$d/www/pages/$i.bin"
+	done
+	head -c 20480 /dev/urandom > "$d/www/pages/20k.bin"
+	chmod 644 "$d/www/pages/"*
+	tries=0
+	while [ $tries -lt 10 ]; do
+		NGINX_PORT=$(free_port)
+		cat > "$d/nginx.conf" <<NGINX
+load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
+worker_processes 2;
+worker_rlimit_nofile 65536;
+error_log $d/logs/error.log;
+pid $d/nginx.pid;
+daemon off;
+events { worker_connections 16384; }
+http {
+	access_log off;
+	keepalive_requests 100000;
+	client_body_temp_path $d/tmp;
+	proxy_temp_path $d/tmp;
+	fastcgi_temp_path $d/tmp;
+	uwsgi_temp_path $d/tmp;
+	scgi_temp_path $d/tmp;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		root $d/www;
+		location ~ ^/delay/(\d+)(\d\d\d)/(.*)\$ { echo_sleep \$1.\$2; echo_exec /\$3; }
+		location ~ ^/delay/(\d\d\d)/(.*)\$ { echo_sleep 0.\$1; echo_exec /\$2; }
+		location ~ ^/delay/(\d\d)/(.*)\$ { echo_sleep 0.0\$1; echo_exec /\$2; }
+		location ~ ^/delay/(\d)/(.*)\$ { echo_sleep 0.00\$1; echo_exec /\$2; }
+		location = /status/500 { return 500; }
+		location = /redirect { return 302 /pages/1.bin; }
+		location = /loop { return 302 /loop; }
+		location = /hang { echo_sleep 3600; }
+	}
+}
+NGINX
+		nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" \
+		    > "$d/logs/stdout" 2>&1 &
+		NGINX_PID=$!
+		i=0
+		while [ $i -lt 100 ]; do
+			if (exec 3<>/dev/tcp/127.0.0.1/$NGINX_PORT) 2>/dev/null; then
+				NGINX=http://127.0.0.1:$NGINX_PORT
+				return 0
+			fi
+			kill -0 $NGINX_PID 2>/dev/null || break
+			sleep 0.05
+			i=$((i + 1))
+		done
+		kill $NGINX_PID 2>/dev/null
+		wait $NGINX_PID 2>/dev/null
+		tries=$((tries + 1))
+	done
+	echo "# nginx did not start:"
+	sed 's/^/#   /' "$d/logs/error.log" "$d/logs/stdout"
+	return 1
+}
+
+stop_nginx() {
+	[ -n "${NGINX_PID:-}" ] || return 0
+	kill -TERM "$NGINX_PID" 2>/dev/null
+	wait "$NGINX_PID" 2>/dev/null
+	NGINX_PID=
 }

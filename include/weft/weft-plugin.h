@@ -221,6 +221,23 @@ struct weft_host {
 	void *(*loop_base)(struct weft_task *t);
 	/* task_worker - the number of the worker running t. */
 	unsigned (*task_worker)(const struct weft_task *t);
+
+	/*
+	 * node_duration_ms - parse a scalar such as 500ms, 30s, 5m, 1h30m.
+	 * Returns 0, or -1 after reporting what was expected.
+	 */
+	int (*node_duration_ms)(const struct weft_node *n, long long *out);
+	/*
+	 * park - suspend task t until unpark(t) or timeout_ms (-1: none).
+	 * For workloads that hand work to a library driven by loop_base's
+	 * event loop (curl multi, hiredis async) and wait for its callback.
+	 * Returns 1 when unparked, 0 on timeout, -1 when cancelled or when
+	 * the strategy has no event loop (loop_base returned NULL).
+	 * unpark - wake a parked task; call it from the same loop (any
+	 * callback), never from another thread.
+	 */
+	int (*park)(struct weft_task *t, int timeout_ms);
+	void (*unpark)(struct weft_task *t);
 };
 
 /*
@@ -236,6 +253,7 @@ struct weft_host {
  *           task_fail).  May be called from several threads at once, so
  *           touch only the task's own data and ctx.
  * fini:     release state.
+ * sum_keys, count_keys: see below.
  */
 struct weft_workload_ops {
 	void *(*init)(const struct weft_host *h, const struct weft_node *params,
@@ -244,6 +262,15 @@ struct weft_workload_ops {
 	void (*ctx_fini)(void *state, void *ctx);
 	int (*task)(void *state, void *ctx, struct weft_task *t, size_t idx);
 	void (*fini)(void *state);
+	/*
+	 * Run summary, computed by weft over every task's results (under
+	 * any strategy, worker processes included): for each name in
+	 * sum_keys, the total of that numeric result; for each name in
+	 * count_keys, how many tasks had each value.  NULL-terminated;
+	 * either may be NULL.
+	 */
+	const char *const *sum_keys;
+	const char *const *count_keys;
 };
 
 /*
@@ -270,6 +297,9 @@ struct weft_strategy_ops {
 	int (*sleep_ms)(struct weft_task *t, long ms);
 	/* event_base: optional; the event_base running t (loop_base). */
 	void *(*event_base)(struct weft_task *t);
+	/* park, unpark: optional; see struct weft_host. */
+	int (*park)(struct weft_task *t, int timeout_ms);
+	void (*unpark)(struct weft_task *t);
 };
 
 /* struct weft_plugin - the descriptor every plugin exports. */

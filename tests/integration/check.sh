@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # check.sh - weftctl check and weftd --check report every error in job
 # files with file:line:column and the key, and exit non-zero.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"

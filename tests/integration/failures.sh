@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # failures.sh - a crash, a hang, a timeout, a cancellation and failing
 # tasks end that run with a clear status, never the daemon.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # plugins.sh - bad plugin files are rejected with the reason, and weftd
 # survives each: not ELF, missing descriptor, wrong ABI major, a
 # constructor that segfaults, a duplicate name, a file named for the

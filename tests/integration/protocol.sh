@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # protocol.sh - the control socket answers malformed, oversized and
 # unknown requests with a JSON error (closing on malformed input), and
 # keeps serving everyone else.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # records.sh - every run leaves one record: in the reply of run --wait,
 # as one JSON line in the metrics log, and in the run history that
 # weftctl runs shows after weftd restarts.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # reload.sh - SIGHUP and weftctl reload are all or nothing: with a
 # broken job file the old set stays and the errors are reported; a good
 # set replaces it.  At start, a bad job file is rejected alone.

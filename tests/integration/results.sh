@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # results.sh - sumsq and fib give exact results, checked against
 # independent oracles (closed form; iterative fib).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"

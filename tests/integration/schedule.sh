@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # schedule.sh - at-start and every: schedules start runs; a job whose
 # previous run is still going is skipped, and the skip is logged.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # strategies.sh - every workload gives identical results under every
 # strategy; coro overlaps waits; strategy: auto picks by traits.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"

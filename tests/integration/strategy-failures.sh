@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # strategy-failures.sh - crashes, lost workers, cancellation and
 # timeouts under every strategy: honest records, a living daemon.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"

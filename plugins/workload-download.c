@@ -1,0 +1,742 @@
+/*
+ * workload-download.c - download URLs with libcurl, one task per URL,
+ * written once for every strategy:
+ *  - under a strategy with an event loop (coro), one curl multi handle
+ *    per loop is driven by libevent (CURLMOPT_SOCKETFUNCTION and
+ *    CURLMOPT_TIMERFUNCTION, as in curl's docs/examples/hiperfifo.c),
+ *    and each task parks until its own transfer is done;
+ *  - elsewhere, each execution context (thread, worker process) keeps
+ *    one easy handle and so one connection cache, like the Python
+ *    examples' thread-local requests Session and Pool initializer.
+ *
+ * params:
+ *   urls:            list of URLs           } at least one of these
+ *   urls_file:       one URL per line (#: comment)
+ *   repeat:          how many times the list is fetched (default 1)
+ *   timeout:         whole transfer, e.g. 30s (default 30s)
+ *   connect_timeout: connection only (default 10s)
+ *   retries:         extra attempts for a failed transfer (default 0);
+ *                    network errors and 5xx are retried, after
+ *                    exponential backoff (100 ms, 200 ms, ...) with jitter
+ *   max_redirects:   redirects followed (default 5; 0: none)
+ *   headers:         list of "Name: value" request headers
+ *   user_agent:      default "weft-download/1.0"
+ *   method:          GET (default) or HEAD
+ *   save_to:         directory: bodies are written there atomically
+ *                    (temp file, then rename), named by a 64-bit FNV-1a
+ *                    hash of the URL in hex
+ *   expect_status:   accepted statuses: "2xx" (default), a number, or a
+ *                    list of numbers and "Nxx" classes
+ *
+ * Each task's results: url, status, bytes, ttfb_s, total_s, attempts,
+ * and on failure reason (dns, refused, timeout, tls, status, redirects,
+ * write, other) with the error text.  The run summary adds total bytes
+ * and histograms of status and reason.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include <weft/weft-plugin.h>
+
+extern const struct weft_plugin weft_plugin;
+
+struct dl {
+	const struct weft_host	*h;
+	char			**urls;
+	size_t			 nurls;
+	long long		 repeat;
+	long long		 timeout_ms, connect_timeout_ms;
+	long long		 retries, max_redirects;
+	struct curl_slist	*headers;
+	char			*user_agent;
+	int			 head;
+	char			*save_to;
+	unsigned char		 accept[6];	/* classes 1xx-5xx accepted */
+	int			*accept_codes;
+	size_t			 naccept;
+};
+
+/* One loop's curl multi handle, driven by libevent (coro). */
+struct multi {
+	const struct weft_host	*h;
+	CURLM			*multi;
+	struct event_base	*base;
+	struct event		*timer;
+};
+
+/* A transfer in flight on a multi handle. */
+struct xfer {
+	struct weft_task	*t;
+	int			 done;
+	CURLcode		 rc;
+};
+
+/* Per execution context. */
+struct dctx {
+	CURL		*easy;		/* blocking strategies */
+	struct multi	*m;		/* strategies with a loop */
+};
+
+/* Per socket curl tells us about (multi mode). */
+struct sock {
+	struct event	*ev;
+	struct multi	*m;
+};
+
+/* ---- parameters ---- */
+
+static int
+add_url(struct dl *d, const char *u)
+{
+	char **v = realloc(d->urls, (d->nurls + 1) * sizeof *v);
+
+	if (v == NULL)
+		return -1;
+	d->urls = v;
+	if ((d->urls[d->nurls] = strdup(u)) == NULL)
+		return -1;
+	d->nurls++;
+	return 0;
+}
+
+static int
+read_urls_file(struct dl *d, const struct weft_node *n)
+{
+	const char	*path = d->h->node_str(n);
+	FILE		*f;
+	char		*line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 len;
+
+	if (path == NULL)
+		return -1;
+	if ((f = fopen(path, "r")) == NULL) {
+		d->h->node_error(n, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char *s = line;
+
+		while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
+		    s[len - 1] == ' '))
+			s[--len] = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (add_url(d, s) != 0)
+			break;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static int
+parse_expect(struct dl *d, const struct weft_node *n)
+{
+	const struct weft_host	*h = d->h;
+	size_t			 count = h->node_kind(n) == WEFT_NODE_SEQ ?
+				    h->node_len(n) : 1;
+
+	memset(d->accept, 0, sizeof d->accept);
+	for (size_t i = 0; i < count; i++) {
+		const struct weft_node	*v = h->node_kind(n) ==
+					    WEFT_NODE_SEQ ? h->node_at(n, i) : n;
+		const char		*s = h->node_str(v);
+		long long		 code;
+
+		if (s == NULL)
+			return -1;
+		if (strlen(s) == 3 && s[0] >= '1' && s[0] <= '5' &&
+		    strcmp(s + 1, "xx") == 0) {
+			d->accept[s[0] - '0'] = 1;
+			continue;
+		}
+		if (h->node_int(v, 100, 599, &code) != 0)
+			return -1;
+		d->accept_codes = realloc(d->accept_codes,
+		    (d->naccept + 1) * sizeof *d->accept_codes);
+		if (d->accept_codes == NULL)
+			return -1;
+		d->accept_codes[d->naccept++] = (int)code;
+	}
+	return 0;
+}
+
+static void
+dl_free(void *state)
+{
+	struct dl *d = state;
+
+	for (size_t i = 0; i < d->nurls; i++)
+		free(d->urls[i]);
+	free(d->urls);
+	curl_slist_free_all(d->headers);
+	free(d->user_agent);
+	free(d->save_to);
+	free(d->accept_codes);
+	free(d);
+}
+
+static void *
+dl_init(const struct weft_host *h, const struct weft_node *params,
+    size_t *ntasks)
+{
+	static const char *const keys[] = { "urls", "urls_file", "repeat",
+	    "timeout", "connect_timeout", "retries", "max_redirects",
+	    "headers", "user_agent", "method", "save_to", "expect_status",
+	    NULL };
+	const struct weft_node	*n;
+	struct dl		*d;
+	int			 bad = 0;
+
+	if (params == NULL) {
+		h->log(&weft_plugin, WEFT_LOG_ERR, "params: give urls or "
+		    "urls_file");
+		return NULL;
+	}
+	if (h->params_allow(params, keys) != 0)
+		return NULL;
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		return NULL;
+	d->h = h;
+	d->repeat = 1;
+	d->timeout_ms = 30000;
+	d->connect_timeout_ms = 10000;
+	d->max_redirects = 5;
+	d->accept[2] = 1;
+	if ((n = h->param(params, "urls")) != NULL) {
+		if (h->node_kind(n) != WEFT_NODE_SEQ) {
+			h->node_error(n, "expected a list of URLs");
+			bad = 1;
+		}
+		for (size_t i = 0; !bad && i < h->node_len(n); i++) {
+			const char *u = h->node_str(h->node_at(n, i));
+
+			if (u == NULL || add_url(d, u) != 0)
+				bad = 1;
+		}
+	}
+	if (!bad && (n = h->param(params, "urls_file")) != NULL &&
+	    read_urls_file(d, n) != 0)
+		bad = 1;
+	if (!bad && d->nurls == 0) {
+		h->node_error(params, "no URLs: give urls (a list) or "
+		    "urls_file");
+		bad = 1;
+	}
+	if ((n = h->param(params, "repeat")) != NULL &&
+	    h->node_int(n, 1, 1000000, &d->repeat) != 0)
+		bad = 1;
+	if ((n = h->param(params, "timeout")) != NULL &&
+	    h->node_duration_ms(n, &d->timeout_ms) != 0)
+		bad = 1;
+	if ((n = h->param(params, "connect_timeout")) != NULL &&
+	    h->node_duration_ms(n, &d->connect_timeout_ms) != 0)
+		bad = 1;
+	if ((n = h->param(params, "retries")) != NULL &&
+	    h->node_int(n, 0, 20, &d->retries) != 0)
+		bad = 1;
+	if ((n = h->param(params, "max_redirects")) != NULL &&
+	    h->node_int(n, 0, 100, &d->max_redirects) != 0)
+		bad = 1;
+	if ((n = h->param(params, "headers")) != NULL) {
+		if (h->node_kind(n) != WEFT_NODE_SEQ) {
+			h->node_error(n, "expected a list of \"Name: value\" "
+			    "strings");
+			bad = 1;
+		}
+		for (size_t i = 0; !bad && i < h->node_len(n); i++) {
+			const struct weft_node	*v = h->node_at(n, i);
+			const char		*s = h->node_str(v);
+
+			if (s == NULL || strchr(s, ':') == NULL) {
+				if (s != NULL)
+					h->node_error(v, "expected \"Name: "
+					    "value\", got \"%s\"", s);
+				bad = 1;
+			} else
+				d->headers = curl_slist_append(d->headers, s);
+		}
+	}
+	d->user_agent = strdup("weft-download/1.0");
+	if ((n = h->param(params, "user_agent")) != NULL) {
+		const char *s = h->node_str(n);
+
+		if (s == NULL)
+			bad = 1;
+		else {
+			free(d->user_agent);
+			d->user_agent = strdup(s);
+		}
+	}
+	if ((n = h->param(params, "method")) != NULL) {
+		const char *s = h->node_str(n);
+
+		if (s != NULL && strcmp(s, "HEAD") == 0)
+			d->head = 1;
+		else if (s == NULL || strcmp(s, "GET") != 0) {
+			if (s != NULL)
+				h->node_error(n, "expected GET or HEAD, got "
+				    "\"%s\"", s);
+			bad = 1;
+		}
+	}
+	if ((n = h->param(params, "save_to")) != NULL) {
+		const char	*s = h->node_str(n);
+		struct stat	 st;
+
+		if (s == NULL)
+			bad = 1;
+		else if (stat(s, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			h->node_error(n, "%s is not a directory", s);
+			bad = 1;
+		} else
+			d->save_to = strdup(s);
+	}
+	if ((n = h->param(params, "expect_status")) != NULL &&
+	    parse_expect(d, n) != 0)
+		bad = 1;
+	if (bad) {
+		dl_free(d);
+		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		h->log(&weft_plugin, WEFT_LOG_ERR, "curl_global_init failed");
+		dl_free(d);
+		return NULL;
+	}
+	*ntasks = d->nurls * (size_t)d->repeat;
+	return d;
+}
+
+/* ---- the multi handle on a libevent loop (hiperfifo's pattern) ---- */
+
+static void
+check_done(struct multi *m)
+{
+	CURLMsg	*msg;
+	int	 left;
+
+	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+		struct xfer *x;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &x);
+		x->done = 1;
+		x->rc = msg->data.result;
+		curl_multi_remove_handle(m->multi, msg->easy_handle);
+		m->h->unpark(x->t);
+	}
+}
+
+static void
+on_sock_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct multi	*m = arg;
+	int		 action = 0, running;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(m->multi, fd, action, &running);
+	check_done(m);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct multi	*m = arg;
+	int		 running;
+
+	curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(m);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch s for what curl wants. */
+static int
+sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
+{
+	struct multi	*m = userp;
+	struct sock	*sk = sockp;
+	short		 kind = EV_PERSIST;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (sk != NULL) {
+			event_free(sk->ev);
+			free(sk);
+		}
+		curl_multi_assign(m->multi, s, NULL);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (sk == NULL) {
+		if ((sk = calloc(1, sizeof *sk)) == NULL)
+			return -1;
+		sk->m = m;
+		curl_multi_assign(m->multi, s, sk);
+	} else
+		event_free(sk->ev);
+	sk->ev = event_new(m->base, s, kind, on_sock_event, m);
+	event_add(sk->ev, NULL);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: curl wants to be called back after ms. */
+static int
+timer_cb(CURLM *multi, long ms, void *userp)
+{
+	struct multi	*m = userp;
+	struct timeval	 tv;
+
+	if (ms < 0) {
+		evtimer_del(m->timer);
+		return 0;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(m->timer, &tv);
+	return 0;
+}
+
+static struct multi *
+multi_new(const struct weft_host *h, struct event_base *base)
+{
+	struct multi *m = calloc(1, sizeof *m);
+
+	if (m == NULL)
+		return NULL;
+	m->h = h;
+	m->base = base;
+	m->multi = curl_multi_init();
+	m->timer = evtimer_new(base, on_timer, m);
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+	curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+	/* Keep up to 1024 idle connections for reuse (default: 4 x handles). */
+	curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, 1024L);
+	return m;
+}
+
+static void
+multi_free(struct multi *m)
+{
+	if (m == NULL)
+		return;
+	curl_multi_cleanup(m->multi);
+	event_free(m->timer);
+	free(m);
+}
+
+/* ---- contexts ---- */
+
+static int
+dl_ctx_init(void *state, void **ctx)
+{
+	struct dctx *c = calloc(1, sizeof *c);
+
+	if (c == NULL)
+		return -1;
+	*ctx = c;
+	return 0;
+}
+
+static void
+dl_ctx_fini(void *state, void *ctx)
+{
+	struct dctx *c = ctx;
+
+	if (c->easy != NULL)
+		curl_easy_cleanup(c->easy);
+	multi_free(c->m);
+	free(c);
+}
+
+/* ---- one transfer ---- */
+
+struct body {
+	FILE		*f;
+	curl_off_t	 bytes;
+	int		 write_error;
+};
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+
+	b->bytes += (curl_off_t)(size * n);
+	if (b->f != NULL && fwrite(p, size, n, b->f) != n) {
+		b->write_error = errno ? errno : EIO;
+		return 0;
+	}
+	return size * n;
+}
+
+/* A blocking transfer checks for cancellation as it goes. */
+struct watch {
+	const struct weft_host	*h;
+	struct weft_task	*t;
+};
+
+static int
+xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct watch *w = arg;
+
+	return w->h->cancelled(w->t) ? 1 : 0;
+}
+
+static unsigned long long
+fnv1a(const char *s)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int
+accepted(const struct dl *d, long status)
+{
+	if (status >= 100 && status < 600 && d->accept[status / 100])
+		return 1;
+	for (size_t i = 0; i < d->naccept; i++)
+		if (d->accept_codes[i] == status)
+			return 1;
+	return 0;
+}
+
+static const char *
+reason_of(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "dns";
+	case CURLE_COULDNT_CONNECT:
+		return "refused";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		return "tls";
+	case CURLE_TOO_MANY_REDIRECTS:
+		return "redirects";
+	case CURLE_WRITE_ERROR:
+		return "write";
+	default:
+		return "other";
+	}
+}
+
+static void
+setup(const struct dl *d, CURL *e, const char *url, struct body *b,
+    char *errbuf)
+{
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)d->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)d->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, d->max_redirects ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)d->max_redirects);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, d->user_agent);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers);
+	curl_easy_setopt(e, CURLOPT_NOBODY, d->head ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+}
+
+/* perform - one attempt; the loop's multi handle, or a blocking easy. */
+static CURLcode
+perform(const struct dl *d, struct dctx *c, struct weft_task *t, CURL *e)
+{
+	const struct weft_host	*h = d->h;
+	struct event_base	*base = h->loop_base(t);
+	struct xfer		 x = { .t = t };
+	int			 running;
+
+	if (base == NULL) {
+		struct watch w = { h, t };
+
+		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xferinfo);
+		curl_easy_setopt(e, CURLOPT_XFERINFODATA, &w);
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+		return curl_easy_perform(e);
+	}
+	if (c->m == NULL && (c->m = multi_new(h, base)) == NULL)
+		return CURLE_OUT_OF_MEMORY;
+	curl_easy_setopt(e, CURLOPT_PRIVATE, &x);
+	curl_multi_add_handle(c->m->multi, e);
+	curl_multi_socket_action(c->m->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
+	check_done(c->m);
+	while (!x.done) {
+		if (h->park(t, -1) < 0) {
+			/* Cancelled: take the transfer back from curl. */
+			curl_multi_remove_handle(c->m->multi, e);
+			return CURLE_ABORTED_BY_CALLBACK;
+		}
+	}
+	return x.rc;
+}
+
+static int
+dl_task(void *state, void *ctx, struct weft_task *t, size_t idx)
+{
+	struct dl		*d = state;
+	const struct weft_host	*h = d->h;
+	struct dctx		*c = ctx;
+	const char		*url = d->urls[idx % d->nurls];
+	char			 errbuf[CURL_ERROR_SIZE], tmp[4096], dst[4096];
+	struct body		 b;
+	CURL			*e;
+	CURLcode		 rc = CURLE_OK;
+	long			 status = 0, attempt;
+	double			 ttfb = 0, total = 0;
+	const char		*reason = NULL;
+	char			 why[8192 + 64];
+	int			 blocking = h->loop_base(t) == NULL;
+
+	if (blocking) {
+		if (c->easy == NULL && (c->easy = curl_easy_init()) == NULL)
+			return h->task_fail(t, "curl_easy_init failed");
+		e = c->easy;
+		curl_easy_reset(e);
+	} else if ((e = curl_easy_init()) == NULL)
+		return h->task_fail(t, "curl_easy_init failed");
+	h->result_str(t, "url", url);
+	for (attempt = 0; attempt <= d->retries; attempt++) {
+		if (attempt > 0) {
+			/* Exponential backoff with up to 50% jitter. */
+			long ms = 100L << (attempt - 1 > 10 ? 10 : attempt - 1);
+
+			ms += (long)((unsigned)rand() % (unsigned)(ms / 2 + 1));
+			if (h->sleep_ms(t, ms) != 0)
+				break;
+		}
+		memset(&b, 0, sizeof b);
+		errbuf[0] = '\0';
+		if (d->save_to != NULL) {
+			snprintf(tmp, sizeof tmp, "%s/.%016llx.%ld.tmp",
+			    d->save_to, fnv1a(url), (long)getpid());
+			if ((b.f = fopen(tmp, "w")) == NULL) {
+				snprintf(why, sizeof why, "cannot write %s: %s",
+				    tmp, strerror(errno));
+				reason = "write";
+				break;
+			}
+		}
+		setup(d, e, url, &b, errbuf);
+		rc = perform(d, c, t, e);
+		status = 0;
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME, &ttfb);
+		curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &total);
+		if (b.f != NULL && fclose(b.f) != 0 && rc == CURLE_OK)
+			b.write_error = errno;
+		reason = NULL;
+		if (rc == CURLE_WRITE_ERROR && b.write_error) {
+			snprintf(why, sizeof why, "writing the body: %s",
+			    strerror(b.write_error));
+			reason = "write";
+		} else if (rc == CURLE_ABORTED_BY_CALLBACK) {
+			snprintf(why, sizeof why, "cancelled");
+			reason = "other";
+		} else if (rc != CURLE_OK) {
+			snprintf(why, sizeof why, "%s", errbuf[0] ? errbuf :
+			    curl_easy_strerror(rc));
+			reason = reason_of(rc);
+		} else if (!accepted(d, status)) {
+			snprintf(why, sizeof why, "HTTP status %ld", status);
+			reason = "status";
+		} else if (d->save_to != NULL) {
+			snprintf(dst, sizeof dst, "%s/%016llx", d->save_to,
+			    fnv1a(url));
+			if (rename(tmp, dst) != 0) {
+				snprintf(why, sizeof why, "rename %s: %s", dst,
+				    strerror(errno));
+				reason = "write";
+			}
+		}
+		if (reason != NULL && d->save_to != NULL)
+			unlink(tmp);
+		if (reason == NULL || h->cancelled(t))
+			break;
+		/* Retry network trouble and 5xx; a 4xx will not change. */
+		if (strcmp(reason, "status") == 0 && status < 500)
+			break;
+		if (strcmp(reason, "write") == 0)
+			break;
+	}
+	if (!blocking)
+		curl_easy_cleanup(e);
+	h->result_int(t, "status", status);
+	h->result_int(t, "bytes", (long long)b.bytes);
+	h->result_num(t, "ttfb_s", ttfb);
+	h->result_num(t, "total_s", total);
+	h->result_int(t, "attempts", attempt > d->retries ? attempt : attempt + 1);
+	if (reason != NULL) {
+		h->result_str(t, "reason", reason);
+		return h->task_fail(t, "%s: %s", url, why);
+	}
+	return WEFT_TASK_OK;
+}
+
+static void
+dl_fini(void *state)
+{
+	dl_free(state);
+	curl_global_cleanup();
+}
+
+static const char *const dl_sum_keys[] = { "bytes", NULL };
+static const char *const dl_count_keys[] = { "status", "reason", NULL };
+
+static const struct weft_workload_ops dl_ops = {
+	.init = dl_init,
+	.ctx_init = dl_ctx_init,
+	.ctx_fini = dl_ctx_fini,
+	.task = dl_task,
+	.fini = dl_fini,
+	.sum_keys = dl_sum_keys,
+	.count_keys = dl_count_keys,
+};
+
+WEFT_EXPORT const struct weft_plugin weft_plugin = {
+	WEFT_PLUGIN_HEADER,
+	.kind = WEFT_KIND_WORKLOAD,
+	.name = "download",
+	.version = "1.0",
+	.summary = "download URLs with libcurl (one task per URL)",
+	.traits = WEFT_TRAIT_IO_BOUND,
+	.ops = &dl_ops,
+};
