@@ -72,6 +72,8 @@ struct multi {
 	CURLM			*multi;
 	struct event_base	*base;
 	struct event		*timer;
+	CURL			**idle;		/* easy handles to reuse */
+	size_t			 nidle, capidle;
 };
 
 /* A transfer in flight on a multi handle. */
@@ -436,11 +438,44 @@ multi_new(const struct weft_host *h, struct event_base *base)
 	return m;
 }
 
+/* easy_get, easy_put - a pool of easy handles per loop. */
+static CURL *
+easy_get(struct multi *m)
+{
+	if (m->nidle > 0) {
+		CURL *e = m->idle[--m->nidle];
+
+		curl_easy_reset(e);
+		return e;
+	}
+	return curl_easy_init();
+}
+
+static void
+easy_put(struct multi *m, CURL *e)
+{
+	if (m->nidle == m->capidle) {
+		size_t	 cap = m->capidle ? 2 * m->capidle : 64;
+		CURL	**v = realloc(m->idle, cap * sizeof *v);
+
+		if (v == NULL) {
+			curl_easy_cleanup(e);
+			return;
+		}
+		m->idle = v;
+		m->capidle = cap;
+	}
+	m->idle[m->nidle++] = e;
+}
+
 static void
 multi_free(struct multi *m)
 {
 	if (m == NULL)
 		return;
+	while (m->nidle > 0)
+		curl_easy_cleanup(m->idle[--m->nidle]);
+	free(m->idle);
 	curl_multi_cleanup(m->multi);
 	event_free(m->timer);
 	free(m);
@@ -631,8 +666,13 @@ dl_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 			return h->task_fail(t, "curl_easy_init failed");
 		e = c->easy;
 		curl_easy_reset(e);
-	} else if ((e = curl_easy_init()) == NULL)
-		return h->task_fail(t, "curl_easy_init failed");
+	} else {
+		if (c->m == NULL &&
+		    (c->m = multi_new(h, h->loop_base(t))) == NULL)
+			return h->task_fail(t, "out of memory");
+		if ((e = easy_get(c->m)) == NULL)
+			return h->task_fail(t, "curl_easy_init failed");
+	}
 	h->result_str(t, "url", url);
 	for (attempt = 0; attempt <= d->retries; attempt++) {
 		if (attempt > 0) {
@@ -698,7 +738,7 @@ dl_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 			break;
 	}
 	if (!blocking)
-		curl_easy_cleanup(e);
+		easy_put(c->m, e);
 	h->result_int(t, "status", status);
 	h->result_int(t, "bytes", (long long)b.bytes);
 	h->result_num(t, "ttfb_s", ttfb);
