@@ -41,6 +41,26 @@ print_value(const char *key, json_t *v)
 	}
 }
 
+/* print_summary - the workload's totals and histograms, one line each. */
+static void
+print_summary(json_t *s)
+{
+	const char	*k, *v;
+	json_t		*val, *hist, *n;
+
+	json_object_foreach(json_object_get(s, "sum"), k, val) {
+		printf("  %-9s ", k);
+		print_value("total", val);
+		putchar('\n');
+	}
+	json_object_foreach(json_object_get(s, "count"), k, hist) {
+		printf("  %-9s", k);
+		json_object_foreach(hist, v, n)
+			printf(" %s x%lld", v, (long long)json_integer_value(n));
+		putchar('\n');
+	}
+}
+
 /* print_running - a run still going. */
 void
 print_running(json_t *r)
@@ -89,6 +109,7 @@ print_record(json_t *r)
 		    jnum(l, "p99"), jnum(l, "max"));
 	if (json_object_get(r, "error") != NULL)
 		printf("  error     %s\n", jstr(r, "error"));
+	print_summary(json_object_get(r, "summary"));
 	res = json_object_get(r, "failures");
 	json_array_foreach(res, i, v)
 		printf("  task %lld failed after %lld attempt%s: %s\n",
