@@ -75,6 +75,10 @@ print_running(json_t *r)
 	    jnum(r, "wall_s"));
 	printf("  tasks     %lld of %lld done, %lld failed\n",
 	    jint(t, "done"), jint(t, "total"), jint(t, "failed"));
+	if ((t = json_object_get(r, "units")) != NULL)
+		printf("  progress  %lld of %lld (%.1f%%)\n", jint(t, "done"),
+		    jint(t, "total"), jint(t, "total") ? 100.0 *
+		    (double)jint(t, "done") / (double)jint(t, "total") : 0.0);
 }
 
 /* print_record - a finished run's record. */

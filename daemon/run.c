@@ -46,6 +46,7 @@ struct run {
 	json_t			*record;	/* what the runner reported */
 	char			*error;		/* an error message from it */
 	long long		 done, failed, total;
+	long long		 units_done, units_total;
 	struct run_shared	*shared;
 	TAILQ_HEAD(, waiter)	 waiters;
 	TAILQ_ENTRY(run)	 entry;
@@ -201,10 +202,11 @@ iso_time(double t, char *buf, size_t len)
 static json_t *
 running_json(const struct run *r)
 {
-	char started[40];
+	char	 started[40];
+	json_t	*o;
 
 	iso_time(r->started_wall, started, sizeof started);
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:f, "
+	o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:f, "
 	    "s:{s:I, s:I, s:I}}", "id", (json_int_t)r->id, "job", r->job,
 	    "workload", r->workload, "strategy", r->strategy, "concurrency",
 	    (json_int_t)r->concurrency, "trigger", r->trigger, "started",
@@ -212,6 +214,11 @@ running_json(const struct run *r)
 	    "wall_s", now_mono() - r->started_mono, "tasks", "total",
 	    (json_int_t)r->total, "done", (json_int_t)r->done, "failed",
 	    (json_int_t)r->failed);
+	if (r->units_total != 0)
+		json_object_set_new(o, "units", json_pack("{s:I, s:I}", "done",
+		    (json_int_t)r->units_done, "total",
+		    (json_int_t)r->units_total));
+	return o;
 }
 
 /* runs_list - running runs, then history newest first; job may be NULL. */
@@ -325,6 +332,10 @@ handle_msg(struct run *r, json_t *m)
 		r->done = json_integer_value(json_object_get(m, "done"));
 		r->failed = json_integer_value(json_object_get(m, "failed"));
 		r->total = json_integer_value(json_object_get(m, "total"));
+		r->units_done = json_integer_value(json_object_get(m,
+		    "units_done"));
+		r->units_total = json_integer_value(json_object_get(m,
+		    "units_total"));
 	} else if (strcmp(type, "start") == 0) {
 		r->total = json_integer_value(json_object_get(m, "total"));
 		if (json_is_integer(json_object_get(m, "concurrency")))

@@ -53,6 +53,7 @@ struct weft_run {
 	struct ynode			*sparams;	/* strategy_params */
 	struct task_rec			*recs;		/* one per task */
 	atomic_size_t			 done, failed;
+	atomic_llong			 units_done, units_total;
 	double				 t0;
 	pthread_mutex_t			 mu;	/* guards what follows */
 	double				 last_progress;
@@ -385,9 +386,11 @@ send_progress(struct weft_run *r)
 {
 	json_t *o;
 
-	o = json_pack("{s:s, s:I, s:I, s:I}", "type", "progress",
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "type", "progress",
 	    "done", (json_int_t)r->done, "failed", (json_int_t)r->failed,
-	    "total", (json_int_t)r->ntasks);
+	    "total", (json_int_t)r->ntasks, "units_done",
+	    (json_int_t)r->units_done, "units_total",
+	    (json_int_t)r->units_total);
 	frame_write(r->fd, o);
 	json_decref(o);
 }
@@ -616,6 +619,29 @@ host_park(struct weft_task *t, int timeout_ms)
 }
 
 static void
+host_progress(struct weft_task *t, long long done, long long total)
+{
+	struct weft_run	*r = t->run;
+	double		 now;
+
+	if (done)
+		atomic_fetch_add_explicit(&r->units_done, done,
+		    memory_order_relaxed);
+	if (total)
+		atomic_fetch_add_explicit(&r->units_total, total,
+		    memory_order_relaxed);
+	now = now_mono() - r->t0;
+	if (now - r->last_progress >= PROGRESS_EVERY &&
+	    pthread_mutex_trylock(&r->mu) == 0) {
+		if (now - r->last_progress >= PROGRESS_EVERY) {
+			r->last_progress = now;
+			send_progress(r);
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+}
+
+static void
 host_unpark(struct weft_task *t)
 {
 	if (t->run->sops->unpark != NULL)
@@ -660,6 +686,7 @@ static const struct weft_host host = {
 	.node_duration_ms = host_node_duration_ms,
 	.park = host_park,
 	.unpark = host_unpark,
+	.progress = host_progress,
 };
 
 /* ---- the runner process ---- */

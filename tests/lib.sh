@@ -134,6 +134,7 @@ wait_for() {
 
 finish() {
 	stop_nginx
+	stop_redis
 	if [ -n "$WEFTD_PID" ]; then
 		kill -KILL "$WEFTD_PID" 2>/dev/null
 		wait "$WEFTD_PID" 2>/dev/null
@@ -236,4 +237,41 @@ stop_nginx() {
 	kill -TERM "$NGINX_PID" 2>/dev/null
 	wait "$NGINX_PID" 2>/dev/null
 	NGINX_PID=
+}
+
+# start_redis [ARGS...] - Debian's redis-server on a free loopback port
+# and a Unix socket, no persistence unless ARGS say so, data in
+# $T/redis.  Sets REDIS_PORT and REDIS_SOCK; rcli runs redis-cli on it.
+start_redis() {
+	mkdir -p "$T/redis"
+	chmod 755 "$T"
+	: "${REDIS_PORT:=$(free_port)}"
+	REDIS_SOCK=$T/redis/redis.sock
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
+	    --unixsocket "$REDIS_SOCK" --unixsocketperm 700 \
+	    --dir "$T/redis" --save '' --appendonly no --daemonize no \
+	    --logfile "$T/redis/redis.log" "$@" &
+	REDIS_PID=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(redis-cli -s "$REDIS_SOCK" PING 2>/dev/null)" = PONG ] && return 0
+		[ "$(redis-cli -s "$REDIS_SOCK" PING 2>&1)" != "${1:-}" ] &&
+		    redis-cli -s "$REDIS_SOCK" PING 2>&1 | grep -q NOAUTH && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "# redis-server did not start"
+	sed 's/^/#   /' "$T/redis/redis.log"
+	return 1
+}
+
+stop_redis() {
+	[ -n "${REDIS_PID:-}" ] || return 0
+	kill -TERM "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+	REDIS_PID=
+}
+
+rcli() {
+	redis-cli -s "$REDIS_SOCK" "$@"
 }

@@ -238,6 +238,13 @@ struct weft_host {
 	 */
 	int (*park)(struct weft_task *t, int timeout_ms);
 	void (*unpark)(struct weft_task *t);
+	/*
+	 * progress - finer progress than whole tasks, e.g. lines written:
+	 * add done to the run's units done and total to its units total.
+	 * weftctl shows units done / total while the run goes on.  Cheap;
+	 * call it as often as you like.
+	 */
+	void (*progress)(struct weft_task *t, long long done, long long total);
 };
 
 /*
