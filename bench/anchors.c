@@ -7,6 +7,9 @@
  *   anchors fib THREADS        fib(40) and fib(41), naive
  *   anchors calls N            N indirect calls of an empty function
  *   anchors swapcontext N      N round trips between two ucontexts
+ *   anchors lines N            N lines of 40-120 random bytes (to stdout)
+ *   anchors resp FILE          the lines of FILE as RESP SET n line
+ *                              commands, for redis-cli --pipe (stdout)
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -86,6 +89,49 @@ main(int argc, char **argv)
 	if (argc != 3)
 		return 2;
 	what = argv[1];
+	if (strcmp(what, "lines") == 0) {
+		unsigned long long x = 88172645463325252ULL;
+
+		n = atol(argv[2]);
+		for (long i = 0; i < n; i++) {
+			int len = 40 + (int)(i * 7 % 81);
+
+			for (int k = 0; k < len; k++) {
+				int c;
+
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				c = (int)(x % 256);
+				putchar(c == '\n' ? ' ' : c);
+			}
+			putchar('\n');
+		}
+		return 0;
+	}
+	if (strcmp(what, "resp") == 0) {
+		FILE	*f = fopen(argv[2], "r");
+		char	*line = NULL;
+		size_t	 cap = 0;
+		ssize_t	 len;
+		long	 i = 0;
+
+		if (f == NULL)
+			return 1;
+		while ((len = getline(&line, &cap, f)) > 0) {
+			char key[32];
+			int  klen;
+
+			if (line[len - 1] == '\n')
+				len--;
+			klen = snprintf(key, sizeof key, "%ld", i++);
+			printf("*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%zd\r\n",
+			    klen, key, len);
+			fwrite(line, 1, (size_t)len, stdout);
+			fputs("\r\n", stdout);
+		}
+		return 0;
+	}
 	n = atol(argv[2]);
 	t0 = now();
 	if (strcmp(what, "sumsq") == 0 || strcmp(what, "fib") == 0) {
