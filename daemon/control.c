@@ -275,6 +275,25 @@ control_listen(const char *path, mode_t mode, char **cause)
 	return 0;
 }
 
+/*
+ * control_adopt - listen on a socket systemd made (socket activation).
+ * It is not ours to remove at exit.
+ */
+int
+control_adopt(int fd, char **cause)
+{
+	evutil_make_socket_nonblocking(fd);
+	listener = evconnlistener_new(weftd.base, on_accept, NULL,
+	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (listener == NULL) {
+		xasprintf(cause, "cannot listen on the socket systemd passed "
+		    "(fd %d): %s", fd, strerror(errno));
+		return -1;
+	}
+	log_info("control socket from systemd (fd %d)", fd);
+	return 0;
+}
+
 /* control_close - stop listening and remove the socket file. */
 void
 control_close(void)
@@ -283,7 +302,8 @@ control_close(void)
 		return;
 	evconnlistener_free(listener);
 	listener = NULL;
-	unlink(socket_path);
+	if (socket_path != NULL)
+		unlink(socket_path);
 	free(socket_path);
 	socket_path = NULL;
 }

@@ -532,6 +532,7 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	    r->workload, r->strategy, (long)pid);
 	*info = running_json(r);
 	run_request_free(req);
+	notify_status();
 	return 0;
 fail:
 	run_request_free(req);
@@ -768,6 +769,7 @@ run_finish(struct run *r)
 
 	TAILQ_REMOVE(&active, r, entry);
 	nactive--;
+	notify_status();
 	if (r->ev_timeout != NULL)
 		event_free(r->ev_timeout);
 	if (r->ev_kill != NULL)

@@ -117,6 +117,21 @@ log_errors(const struct errlist *el)
 }
 
 /*
+ * notify_reloading - RELOADING=1 with MONOTONIC_USEC, which systemd's
+ * Type=notify-reload wants and older systemd ignores.
+ */
+static void
+notify_reloading(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000);
+}
+
+/*
  * weftd_reload - re-read the configuration, the jobs and the plugin
  * directories.  All or nothing: if anything in the new set is wrong the
  * old set stays, and the errors go to el (and the log).  0 or -1.
@@ -130,8 +145,11 @@ weftd_reload(struct errlist *el)
 
 	log_info("reloading %s", weftd.config_path ? weftd.config_path :
 	    "the configuration");
+	notify_reloading();
 	c = config_load(weftd.config_path, weftd.socket_override, el, &bad);
 	if (c == NULL || bad != 0) {
+		notify("READY=1\nSTATUS=reload refused (%zu errors); %zu jobs, "
+		    "%d running", el->n, weftd.conf->njobs, runs_active());
 		log_warnx("reload refused, keeping the running "
 		    "configuration:");
 		log_errors(el);
@@ -160,6 +178,8 @@ weftd_reload(struct errlist *el)
 	log_setlevel(c->log_level);
 	schedule_apply(0);
 	log_info("reloaded: %zu jobs, %zu plugins", c->njobs, cat->n);
+	notify("READY=1");
+	notify_status();
 	return 0;
 }
 
@@ -179,6 +199,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 			break;
 		log_info("%s: stopping; cancelling %d runs",
 		    signal_name((int)sig), runs_active());
+		notify("STOPPING=1\nSTATUS=stopping, cancelling %d runs",
+		    runs_active());
 		weftd.stopping = 1;
 		control_close();
 		schedule_clear();
@@ -281,7 +303,7 @@ main(int argc, char **argv)
 	struct event	*sigs[5];
 	const int	 signums[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD };
 	int		 ch, foreground = 0, check = 0, verbose = 0;
-	int		 level = -1, dest;
+	int		 level = -1, dest, fd;
 	char		*cause;
 
 	while ((ch = getopt_long(argc, argv, "c:fs:vhV", longopts,
@@ -347,6 +369,7 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
+	notify_init();
 	weftd.started = time(NULL);
 	weftd.conf = config_load(weftd.config_path, weftd.socket_override,
 	    &weftd.load_errors, &weftd.bad_jobs);
@@ -370,7 +393,10 @@ main(int argc, char **argv)
 	weftd.catalog = catalog_scan(weftd.conf->plugin_dirs,
 	    weftd.conf->nplugin_dirs);
 	runs_init();
-	if (control_listen(weftd.conf->socket, weftd.conf->socket_mode,
+	if ((fd = listen_fd()) >= 0) {
+		if (control_adopt(fd, &cause) != 0)
+			fatalx("control socket: %s", cause);
+	} else if (control_listen(weftd.conf->socket, weftd.conf->socket_mode,
 	    &cause) != 0)
 		fatalx("control socket: %s", cause);
 	for (size_t i = 0; i < sizeof signums / sizeof *signums; i++) {
@@ -381,10 +407,14 @@ main(int argc, char **argv)
 	log_info("weftd %s started: %zu jobs, %zu plugins, pid %ld",
 	    PACKAGE_VERSION, weftd.conf->njobs, weftd.catalog->n,
 	    (long)getpid());
+	watchdog_init();
+	notify("READY=1\nMAINPID=%ld", (long)getpid());
+	notify_status();
 
 	event_base_dispatch(weftd.base);
 
 	log_info("weftd stopped");
+	notify_close();
 	control_close();
 	schedule_clear();
 	for (size_t i = 0; i < sizeof signums / sizeof *signums; i++)

@@ -82,9 +82,18 @@ char	*schedule_next_text(const struct job *);
 
 /* control.c */
 int	 control_listen(const char *, mode_t, char **);
+int	 control_adopt(int, char **);
 void	 control_close(void);
 void	 conn_reply(struct conn *, json_t *);
 void	 conn_reply_more(struct conn *, json_t *);
+
+/* notify.c */
+void	 notify_init(void);
+void	 notify(const char *, ...) PRINTFLIKE(1, 2);
+void	 notify_status(void);
+void	 watchdog_init(void);
+void	 notify_close(void);
+int	 listen_fd(void);
 
 /* weftd.c */
 struct weftd {
