@@ -1,0 +1,39 @@
+#!/bin/bash
+# sdk.sh - the installed SDK is enough to build a plugin out of tree:
+# make install into a DESTDIR, build examples/plugin-hello with only
+# pkg-config --cflags weft-plugin, drop it into a running weftd's plugin
+# directory and run a job with it.  Also: the man pages render cleanly.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+mktemp_dir
+stage=$T/stage
+out=$(make -C "$top_builddir" install DESTDIR="$stage" 2>&1)
+check "make install DESTDIR= succeeds" test $? -eq 0
+pc=$(find "$stage" -name weft-plugin.pc | head -n 1)
+check "weft-plugin.pc is installed" test -n "$pc"
+check "weft-plugin.h is installed" test -n "$(find "$stage" -path '*include/weft/weft-plugin.h')"
+check "weftd and weftctl are installed" test -n "$(find "$stage" -name weftd -path '*sbin*')" -a -n "$(find "$stage" -name weftctl -path '*bin*')"
+check "plugins are installed, without .la files" test -n "$(find "$stage" -path '*/weft/plugins/workload-fib.so')" -a -z "$(find "$stage" -path '*/weft/plugins/*.la')"
+check "man pages are installed" test -n "$(find "$stage" -name weftd.8)"
+cp -r "$top_srcdir/examples/plugin-hello" "$T/hello"
+out=$(cd "$T/hello" && PKG_CONFIG_PATH=$(dirname "$pc") \
+    PKG_CONFIG_SYSROOT_DIR=$stage make 2>&1)
+check "the example builds against the installed SDK ($out)" test -f "$T/hello/workload-hello.so"
+
+job hello 'workload: hello
+params: {tasks: 4}'
+start_weftd
+cp "$T/hello/workload-hello.so" "$T/plugins/"
+wctl reload > /dev/null
+out=$(wctl run hello --wait)
+expect_match "a job runs the dropped-in plugin" '^  task 3: square=9$' "$out"
+expect_match "its log lines carry its name" 'workload hello: 4 tasks' "$(cat "$T/weftd.log")"
+stop_weftd
+
+for m in weftd.8 weftctl.1 weft-jobs.5 weft-plugin.3; do
+	warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l \
+	    "$top_srcdir/man/$m" 2>&1 > "$T/man.txt")
+	expect_eq "man -l $m renders without warnings" "" "$warn"
+	check "$m has a NAME section" grep -q '^NAME' "$T/man.txt"
+done
+finish
