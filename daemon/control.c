@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 struct conn {
 	struct bufferevent	*bev;
 	uid_t			 uid;
+	gid_t			 gid;
 	pid_t			 pid;
 	int			 waiting;	/* a reply is pending */
 	int			 closing;
@@ -96,6 +98,34 @@ reply_error(struct conn *c, const char *msg, int fatal_to_conn)
 		c->closing = 1;
 }
 
+/*
+ * trusted - may this peer change state?  Root, weftd's own user, or a
+ * member of control_group (from the peer's credentials, SO_PEERGROUPS,
+ * as the kernel saw them when it connected).
+ */
+static int
+trusted(struct conn *c)
+{
+	struct group	*gr;
+	gid_t		 groups[256];
+	socklen_t	 len = sizeof groups;
+	int		 fd = bufferevent_getfd(c->bev);
+
+	if (c->uid == 0 || c->uid == geteuid())
+		return 1;
+	if (weftd.conf->control_group == NULL ||
+	    (gr = getgrnam(weftd.conf->control_group)) == NULL)
+		return 0;
+	if (c->gid == gr->gr_gid)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return 0;
+	for (size_t i = 0; i < len / sizeof *groups; i++)
+		if (groups[i] == gr->gr_gid)
+			return 1;
+	return 0;
+}
+
 static void
 dispatch(struct conn *c, const char *line, size_t len)
 {
@@ -132,6 +162,16 @@ dispatch(struct conn *c, const char *line, size_t len)
 			break;
 	if (*h == NULL) {
 		snprintf(msg, sizeof msg, "unknown command \"%.64s\"", cmd);
+		reply_error(c, msg, 0);
+	} else if ((*h)->changes_state && !trusted(c)) {
+		log_warnx("control: refused %s for uid %u (pid %ld)", cmd,
+		    (unsigned)c->uid, (long)c->pid);
+		snprintf(msg, sizeof msg, "permission denied: %s changes "
+		    "weftd's state, which is for root, weftd's user%s%s%s",
+		    cmd, weftd.conf->control_group ? " and members of group " :
+		    "", weftd.conf->control_group ? weftd.conf->control_group :
+		    "", weftd.conf->control_group ? "" : " (set control_group "
+		    "in weftd.yaml to allow a group)");
 		reply_error(c, msg, 0);
 	} else {
 		log_debug("control: uid %u: %s", (unsigned)c->uid, cmd);
@@ -182,6 +222,17 @@ on_conn_event(struct bufferevent *bev, short what, void *arg)
 		conn_free(c);
 }
 
+static int
+conns_of(uid_t uid)
+{
+	struct conn	*c;
+	int		 n = 0;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		n += c->uid == uid;
+	return n;
+}
+
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -201,9 +252,27 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	c = xcalloc(1, sizeof *c);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		c->uid = cred.uid;
-		c->pid = cred.pid;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		log_warn("control: SO_PEERCRED");
+		close(fd);
+		free(c);
+		return;
+	}
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	/* Root and weftd's own user are trusted not to flood the socket. */
+	if (c->uid != 0 && c->uid != geteuid() &&
+	    conns_of(c->uid) >= weftd.conf->max_conns_per_uid) {
+		static const char many[] = "{\"v\":1,\"ok\":false,\"error\":"
+		    "\"too many connections from your user\"}\n";
+
+		log_warnx("control: uid %u has %d connections open; refusing "
+		    "another", (unsigned)c->uid, conns_of(c->uid));
+		(void)!write(fd, many, sizeof many - 1);
+		close(fd);
+		free(c);
+		return;
 	}
 	c->bev = bufferevent_socket_new(weftd.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(c->bev, on_conn_read, on_conn_write, on_conn_event,

@@ -308,15 +308,15 @@ h_reload(struct conn *c, json_t *req)
 	    (json_int_t)weftd.catalog->n));
 }
 
-static const struct handler h_status_entry = { "status", h_status };
-static const struct handler h_jobs_entry = { "jobs", h_jobs };
-static const struct handler h_job_show_entry = { "job.show", h_job_show };
-static const struct handler h_run_entry = { "run", h_run };
-static const struct handler h_runs_entry = { "runs", h_runs };
-static const struct handler h_run_show_entry = { "run.show", h_run_show };
-static const struct handler h_cancel_entry = { "cancel", h_cancel };
-static const struct handler h_plugins_entry = { "plugins", h_plugins };
-static const struct handler h_reload_entry = { "reload", h_reload };
+static const struct handler h_status_entry = { "status", 0, h_status };
+static const struct handler h_jobs_entry = { "jobs", 0, h_jobs };
+static const struct handler h_job_show_entry = { "job.show", 0, h_job_show };
+static const struct handler h_run_entry = { "run", 1, h_run };
+static const struct handler h_runs_entry = { "runs", 0, h_runs };
+static const struct handler h_run_show_entry = { "run.show", 0, h_run_show };
+static const struct handler h_cancel_entry = { "cancel", 1, h_cancel };
+static const struct handler h_plugins_entry = { "plugins", 0, h_plugins };
+static const struct handler h_reload_entry = { "reload", 1, h_reload };
 
 const struct handler *const handlers[] = {
 	&h_status_entry, &h_jobs_entry, &h_job_show_entry, &h_run_entry,

@@ -5,6 +5,7 @@
 struct conn;
 struct handler {
 	const char	*name;
+	int		 changes_state;	/* only for trusted peers */
 	void		(*exec)(struct conn *, json_t *);
 };
 extern const struct handler *const handlers[];

@@ -144,6 +144,8 @@ struct config {
 	int		 max_concurrent_runs;
 	uint64_t	 shutdown_grace_ms;
 	int		 history_size;
+	char		*control_group;	/* may run, cancel, reload */
+	int		 max_conns_per_uid;
 	struct jobs	 jobs;
 	size_t		 njobs;
 };

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,7 +38,8 @@ static const char *const job_keys[] = { "name", "description", "workload",
 
 static const char *const config_keys[] = { "socket", "socket_mode",
     "plugin_dirs", "jobs_dir", "state_dir", "metrics_log", "log_level",
-    "max_concurrent_runs", "shutdown_grace", "history_size", NULL };
+    "max_concurrent_runs", "shutdown_grace", "history_size",
+    "control_group", "max_conns_per_uid", NULL };
 
 void
 job_free(struct job *j)
@@ -362,6 +364,16 @@ parse_config(struct config *c, const struct ynode *root)
 		c->history_size = (int)v;
 	if ((n = ynode_get(root, "shutdown_grace")) != NULL)
 		ynode_duration(n, &c->shutdown_grace_ms);
+	if ((n = ynode_get(root, "control_group")) != NULL &&
+	    ynode_scalar(n) != NULL) {
+		if (getgrnam(n->str) == NULL)
+			ynode_error(n, "no group named \"%s\"", n->str);
+		else
+			c->control_group = xstrdup(n->str);
+	}
+	if ((n = ynode_get(root, "max_conns_per_uid")) != NULL &&
+	    ynode_int(n, 1, 100000, &v) == 0)
+		c->max_conns_per_uid = (int)v;
 }
 
 /*
@@ -396,6 +408,7 @@ config_load(const char *path, const char *socket_override,
 	c->max_concurrent_runs = 4;
 	c->shutdown_grace_ms = 5000;
 	c->history_size = 1000;
+	c->max_conns_per_uid = 32;
 
 	if (path != NULL) {
 		if ((d = ydoc_load_file(path, &cause)) == NULL) {
@@ -450,6 +463,7 @@ config_free(struct config *c)
 	free(c->jobs_dir);
 	free(c->state_dir);
 	free(c->metrics_log);
+	free(c->control_group);
 	free(c);
 }
 
