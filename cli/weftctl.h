@@ -15,7 +15,8 @@ struct cmd_entry {
 /* cmd-*.c: one command each */
 extern const struct cmd_entry cmd_status_entry, cmd_jobs_entry,
     cmd_job_show_entry, cmd_run_entry, cmd_run_show_entry, cmd_runs_entry,
-    cmd_cancel_entry, cmd_plugins_entry, cmd_reload_entry, cmd_check_entry;
+    cmd_cancel_entry, cmd_plugins_entry, cmd_reload_entry, cmd_check_entry,
+    cmd_plugin_verify_entry;
 
 /* weftctl.c */
 extern const char	*socket_path;

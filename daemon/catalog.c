@@ -174,6 +174,70 @@ catalog_probe(const char *path, struct plugin *p)
 	return 0;
 }
 
+/*
+ * unsafe_path - why loading path would be unsafe, or NULL.  As OpenSSH
+ * and NetworkManager do for the code they load: the file and every
+ * directory above it must belong to root or to weftd's user and be
+ * writable by nobody else.  A root-owned sticky directory such as /tmp
+ * is allowed: others may add entries there but cannot replace ours.
+ */
+const char *
+unsafe_path(const char *path, char *why, size_t len)
+{
+	char		*p = realpath(path, NULL), *slash;
+	struct stat	 st;
+	uid_t		 me = geteuid();
+	int		 file = 1;
+
+	if (p == NULL) {
+		snprintf(why, len, "unsafe: cannot resolve %s: %s", path,
+		    strerror(errno));
+		return why;
+	}
+	for (;;) {
+		if (stat(p, &st) != 0) {
+			snprintf(why, len, "unsafe: cannot stat %s: %s", p,
+			    strerror(errno));
+			free(p);
+			return why;
+		}
+		if (file && !S_ISREG(st.st_mode)) {
+			snprintf(why, len, "unsafe: %s is not a regular file",
+			    p);
+			free(p);
+			return why;
+		}
+		if (st.st_uid != 0 && st.st_uid != me) {
+			snprintf(why, len, "unsafe: %s belongs to uid %u; "
+			    "plugins and the directories above them must "
+			    "belong to root or weftd's user", p,
+			    (unsigned)st.st_uid);
+			free(p);
+			return why;
+		}
+		if ((st.st_mode & 022) != 0 && !(!file &&
+		    (st.st_mode & S_ISVTX) && st.st_uid == 0)) {
+			snprintf(why, len, "unsafe: %s is writable by %s (mode "
+			    "%04o); plugins and the directories above them "
+			    "must not be group- or world-writable", p,
+			    (st.st_mode & 002) ? "everyone" : "its group",
+			    (unsigned)(st.st_mode & 07777));
+			free(p);
+			return why;
+		}
+		file = 0;
+		if (strcmp(p, "/") == 0)
+			break;
+		slash = strrchr(p, '/');
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	free(p);
+	return NULL;
+}
+
 static int
 is_plugin_file(const struct dirent *de)
 {
@@ -225,13 +289,18 @@ catalog_scan(char *const *dirs, size_t ndirs)
 		for (int i = 0; i < n; i++) {
 			struct plugin		*p;
 			const struct plugin	*prev;
-			char			*path;
+			char			*path, why[1024];
 
 			xasprintf(&path, "%s/%s", dirs[d], ents[i]->d_name);
 			free(ents[i]);
 			c->v = xreallocarray(c->v, c->n + 1, sizeof *c->v);
 			p = &c->v[c->n++];
-			catalog_probe(path, p);
+			if (unsafe_path(path, why, sizeof why) != NULL) {
+				memset(p, 0, sizeof *p);
+				p->path = xstrdup(path);
+				p->rejected = xstrdup(why);
+			} else
+				catalog_probe(path, p);
 			free(path);
 			if (p->rejected == NULL)
 				check_file_name(p);

@@ -177,6 +177,7 @@ weftd_reload(struct errlist *el)
 	errlist_clear(&weftd.load_errors);
 	log_setlevel(c->log_level);
 	schedule_apply(0);
+	catalog_watch();
 	log_info("reloaded: %zu jobs, %zu plugins", c->njobs, cat->n);
 	notify("READY=1");
 	notify_status();
@@ -404,6 +405,7 @@ main(int argc, char **argv)
 		evsignal_add(sigs[i], NULL);
 	}
 	schedule_apply(1);
+	catalog_watch();
 	log_info("weftd %s started: %zu jobs, %zu plugins, pid %ld",
 	    PACKAGE_VERSION, weftd.conf->njobs, weftd.catalog->n,
 	    (long)getpid());
@@ -415,6 +417,7 @@ main(int argc, char **argv)
 
 	log_info("weftd stopped");
 	notify_close();
+	catalog_unwatch();
 	control_close();
 	schedule_clear();
 	for (size_t i = 0; i < sizeof signums / sizeof *signums; i++)

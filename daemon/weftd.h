@@ -40,6 +40,9 @@ void		 catalog_free(struct catalog *);
 const struct plugin *catalog_find(const struct catalog *, int, const char *);
 json_t		*catalog_to_json(const struct catalog *);
 int		 catalog_probe(const char *, struct plugin *);
+const char	*unsafe_path(const char *, char *, size_t);
+void		 catalog_watch(void);
+void		 catalog_unwatch(void);
 
 /* runner.c: the child side of a run */
 struct run_request {

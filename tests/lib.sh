@@ -12,6 +12,7 @@ ORACLE=$top_builddir/tests/oracle
 RAWCLIENT=$top_builddir/tests/rawclient
 PLUGINS=$top_builddir/plugins/.libs
 TEST_PLUGINS=$top_builddir/tests/plugins/.libs
+NPLUGINS=$(ls "$PLUGINS"/*.so 2>/dev/null | wc -l)	# the bundled ones
 
 tap_n=0
 tap_failed=0

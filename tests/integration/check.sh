@@ -42,12 +42,12 @@ expect_match "weftd --check counts the errors" '^weftd: 5 errors$' "$out"
 rm jobs.d/fib.yaml jobs.d/tmo.yaml jobs.d/typo.yaml jobs.d/syntax.yaml jobs.d/cron.yaml
 printf 'workload: fibonacci\nstrategy: threadz\n' > jobs.d/missing.yaml
 out=$("$WEFTD" --check -c weftd.yaml 2>&1)
-expect_match "weftd --check knows the plugins" "^$T/jobs.d/missing.yaml:1:11: workload: no workload plugin \"fibonacci\" \\(available: download, fib, noop, sleep, sumsq\\)\$" "$out"
+expect_match "weftd --check knows the plugins" "^$T/jobs.d/missing.yaml:1:11: workload: no workload plugin \"fibonacci\" \\(available: download, fib, noop, redis, sleep, sumsq\\)\$" "$out"
 expect_match "weftd --check: missing strategy" "^$T/jobs.d/missing.yaml:2:11: strategy: no strategy plugin \"threadz\" \\(available: coro, fork, inline, threads\\)\$" "$out"
 rm jobs.d/missing.yaml
 out=$("$WEFTD" --check -c weftd.yaml 2>&1)
 expect_eq "weftd --check exits 0 when all is well" 0 $?
-expect_match "weftd --check says OK" "^weftd: configuration $T/weftd.yaml OK: 1 jobs, 9 plugins\$" "$out"
+expect_match "weftd --check says OK" "^weftd: configuration $T/weftd.yaml OK: 1 jobs, $NPLUGINS plugins\$" "$out"
 printf 'max_concurrent_runs: 0\n' > bad.yaml
 out=$("$WEFTD" --check -c bad.yaml 2>&1)
 expect_match "bad daemon config" "^$T/bad.yaml:1:22: max_concurrent_runs: expected an integer from 1 to 10000, got \"0\"\$" "$out"

@@ -44,7 +44,7 @@ expect_match "the new job runs" ' n=10 sumsq=285$' "$out"
 job c 'workload: fib
 params: {n: 6}'
 out=$(wctl reload)
-expect_eq "weftctl reload succeeds" "reloaded: 3 jobs, 9 plugins" "$out"
+expect_eq "weftctl reload succeeds" "reloaded: 3 jobs, $NPLUGINS plugins" "$out"
 check "weftd is alive" kill -0 "$WEFTD_PID"
 stop_weftd
 finish
