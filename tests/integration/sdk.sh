@@ -27,6 +27,28 @@ cp "$T/hello/workload-hello.so" "$T/plugins/"
 wctl reload > /dev/null
 out=$(wctl run hello --wait)
 expect_match "a job runs the dropped-in plugin" '^  task 3: square=9$' "$out"
+
+# Bash completion offers commands, job names and run ids.
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+	comp() {
+		(
+			PATH=$(dirname "$WEFTCTL"):$PATH
+			. /usr/share/bash-completion/bash_completion
+			. "$top_srcdir/completions/weftctl"
+			COMP_WORDS=("$@")
+			COMP_CWORD=$(($# - 1))
+			COMP_LINE="$*"
+			COMP_POINT=${#COMP_LINE}
+			_weftctl
+			echo "${COMPREPLY[*]}"
+		)
+	}
+	expect_eq "completion: commands" "runs run reload" "$(comp weftctl r | tr ' ' '\n' | sort -r | tr '\n' ' ' | sed 's/ $//')"
+	expect_eq "completion: job names after run" "hello" "$(comp weftctl -s "$T/sock" run h)"
+	expect_eq "completion: run ids after run show" "1" "$(comp weftctl -s "$T/sock" run show '')"
+else
+	skip "completion" "bash-completion is not installed"
+fi
 expect_match "its log lines carry its name" 'workload hello: 4 tasks' "$(cat "$T/weftd.log")"
 stop_weftd
 
