@@ -11,6 +11,7 @@
 static long	 rounds, limit;
 
 static void note(long long idx, const void *g, size_t len) { }
+static void lane(unsigned l) { }
 
 static int
 next(struct weft_run *r, size_t *idx)
@@ -30,7 +31,7 @@ int
 main(int argc, char **argv)
 {
 	struct weft_host	h = { .note_running = note, .run_next = next,
-				    .task_exec = exec_yield };
+				    .task_exec = exec_yield, .note_lane = lane };
 	struct loop		l = { .h = &h, .ncoro = 1 };
 	struct coro		co = { .loop = &l, .task = -1 };
 	struct timespec		a, b;

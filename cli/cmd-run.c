@@ -25,7 +25,7 @@ static int
 cmd_run(int argc, char **argv)
 {
 	json_t		*req, *sets, *rep, *rec;
-	int		 wait = 0, rc;
+	int		 wait = 0, follow = 0, cancel_on_int = 0, rc;
 	const char	*job = NULL;
 
 	req = json_pack("{s:s}", "cmd", "run");
@@ -35,6 +35,10 @@ cmd_run(int argc, char **argv)
 
 		if (strcmp(a, "--wait") == 0 || strcmp(a, "-w") == 0)
 			wait = 1;
+		else if (strcmp(a, "--follow") == 0 || strcmp(a, "-f") == 0)
+			follow = 1;
+		else if (strcmp(a, "--cancel-on-interrupt") == 0)
+			cancel_on_int = 1;
 		else if ((strcmp(a, "--strategy") == 0 ||
 		    strcmp(a, "--concurrency") == 0 ||
 		    strcmp(a, "--set") == 0) && i + 1 == argc) {
@@ -78,12 +82,18 @@ cmd_run(int argc, char **argv)
 	}
 	json_object_set_new(req, "job", json_string(job));
 	json_object_set_new(req, "set", sets);
-	if (wait)
+	if (wait && !follow)
 		json_object_set_new(req, "wait", json_true());
 	if ((rep = client_request(req, on_started)) == NULL)
 		return 1;
 	if (!reply_ok(rep))
 		return 1;
+	if (follow) {
+		long long id = jint(json_object_get(rep, "run"), "id");
+
+		json_decref(rep);
+		return follow_run(id, cancel_on_int);
+	}
 	if (!wait) {
 		json_t *r = json_object_get(rep, "run");
 
@@ -107,7 +117,7 @@ cmd_run(int argc, char **argv)
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "NAME [--strategy S] [--concurrency N] [--set k=v] [--wait]",
+	.usage = "NAME [--strategy S] [--concurrency N] [--set k=v] [--wait|--follow]",
 	.summary = "start a run of a job",
 	.needs_daemon = 1,
 	.exec = cmd_run,

@@ -269,6 +269,23 @@ h_run_show(struct conn *c, json_t *req)
 }
 
 static void
+h_trace(struct conn *c, json_t *req)
+{
+	long long	 id;
+	json_t		*o;
+	char		*cause;
+
+	if (req_id(c, req, &id) != 0)
+		return;
+	if ((o = run_trace(id, &cause)) == NULL) {
+		fail_reply(c, "%s", cause);
+		free(cause);
+		return;
+	}
+	conn_reply(c, json_pack("{s:o}", "trace", o));
+}
+
+static void
 h_cancel(struct conn *c, json_t *req)
 {
 	long long	 id;
@@ -317,9 +334,10 @@ static const struct handler h_run_show_entry = { "run.show", 0, h_run_show };
 static const struct handler h_cancel_entry = { "cancel", 1, h_cancel };
 static const struct handler h_plugins_entry = { "plugins", 0, h_plugins };
 static const struct handler h_reload_entry = { "reload", 1, h_reload };
+static const struct handler h_trace_entry = { "trace", 0, h_trace };
 
 const struct handler *const handlers[] = {
 	&h_status_entry, &h_jobs_entry, &h_job_show_entry, &h_run_entry,
 	&h_runs_entry, &h_run_show_entry, &h_cancel_entry, &h_plugins_entry,
-	&h_reload_entry, NULL,
+	&h_reload_entry, &h_trace_entry, NULL,
 };

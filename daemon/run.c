@@ -44,6 +44,7 @@ struct run {
 	int			 auto_picked;	/* strategy: auto chose */
 	uint64_t		 timeout_ms;
 	json_t			*record;	/* what the runner reported */
+	json_t			*trace;		/* its task timeline */
 	char			*error;		/* an error message from it */
 	long long		 done, failed, total;
 	long long		 units_done, units_total;
@@ -346,6 +347,11 @@ handle_msg(struct run *r, json_t *m)
 		    !json_is_object(json_object_get(m, "tasks")))
 			return -1;
 		r->record = json_incref(m);
+	} else if (strcmp(type, "trace") == 0) {
+		if (r->trace != NULL ||
+		    !json_is_array(json_object_get(m, "tasks")))
+			return -1;
+		r->trace = json_incref(m);
 	} else if (strcmp(type, "error") == 0) {
 		const char *s = json_string_value(json_object_get(m,
 		    "message"));
@@ -642,6 +648,71 @@ runs_reap(void)
 	}
 }
 
+/*
+ * save_trace - keep the run's task timeline in state_dir/traces/ID.json
+ * (written to a temp file and renamed), and drop the one that fell out
+ * of the history.
+ */
+static void
+save_trace(struct run *r, json_t *rec)
+{
+	char		*dir, *path, *tmp;
+	json_t		*o;
+	const char	*keys[] = { "id", "job", "workload", "strategy",
+			    "concurrency", "started", "wall_s", "status" };
+
+	xasprintf(&dir, "%s/traces", weftd.conf->state_dir);
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		log_warn("cannot make %s", dir);
+		free(dir);
+		return;
+	}
+	o = json_object();
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		json_object_set(o, keys[i], json_object_get(rec, keys[i]));
+	json_object_set(o, "tasks", json_object_get(r->trace, "tasks"));
+	json_object_set(o, "not_kept", json_object_get(r->trace,
+	    "not_kept"));
+	xasprintf(&path, "%s/%lld.json", dir, r->id);
+	xasprintf(&tmp, "%s/.%lld.json.tmp", dir, r->id);
+	if (json_dump_file(o, tmp, JSON_COMPACT | JSON_REAL_PRECISION(9)) !=
+	    0 || rename(tmp, path) != 0) {
+		log_warn("cannot write %s", path);
+		unlink(tmp);
+	}
+	free(path);
+	if (r->id > weftd.conf->history_size) {
+		xasprintf(&path, "%s/%lld.json", dir,
+		    r->id - weftd.conf->history_size);
+		unlink(path);
+		free(path);
+	}
+	free(tmp);
+	free(dir);
+	json_decref(o);
+}
+
+/* run_trace - a finished run's timeline, or NULL (and why). */
+json_t *
+run_trace(long long id, char **cause)
+{
+	char		*path;
+	json_t		*o;
+	json_error_t	 err;
+
+	if (find_active(id) != NULL) {
+		xasprintf(cause, "run %lld is still going; its timeline is "
+		    "kept when it ends", id);
+		return NULL;
+	}
+	xasprintf(&path, "%s/traces/%lld.json", weftd.conf->state_dir, id);
+	if ((o = json_load_file(path, 0, &err)) == NULL)
+		xasprintf(cause, "no timeline for run %lld (%s)", id,
+		    err.text);
+	free(path);
+	return o;
+}
+
 /* status_of - the run's final status, as the record says it. */
 static char *
 status_of(struct run *r, const json_t *rec)
@@ -745,10 +816,13 @@ run_finish(struct run *r)
 	path = xstrdup(weftd.conf->metrics_log);
 	append_line(path, rec);
 	free(path);
+	if (r->trace != NULL)
+		save_trace(r, rec);
 	path = history_path();
 	append_line(path, rec);
 	free(path);
 	json_array_append(history, rec);
+	metrics_record(rec);
 	while (json_array_size(history) > (size_t)weftd.conf->history_size)
 		json_array_remove(history, 0);
 
@@ -779,6 +853,7 @@ run_finish(struct run *r)
 	close(r->fd);
 	munmap(r->shared, sizeof *r->shared);
 	json_decref(r->record);
+	json_decref(r->trace);
 	free(r->error);
 	free(r->job);
 	free(r->workload);

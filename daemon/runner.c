@@ -29,6 +29,7 @@
 #define RESULTS_MAX	1000	/* per-task results kept in the record */
 #define FAILURES_MAX	100	/* failed tasks listed in the record */
 #define PROGRESS_EVERY	0.2	/* seconds between progress messages */
+#define TRACE_MAX	100000	/* tasks kept in a run's timeline */
 
 enum task_state { T_PENDING, T_OK, T_FAILED, T_CANCELLED };
 
@@ -78,6 +79,7 @@ struct weft_task {
 static volatile sig_atomic_t	 cancel_flag;
 static struct run_shared	*shared;
 static __thread long long	 current_task = -1;
+static __thread long		 current_lane = -1;
 static __thread const void	*current_guard;
 static __thread size_t		 current_guard_len;
 static struct weft_run		 the_run;
@@ -398,6 +400,7 @@ send_progress(struct weft_run *r)
 /* What one execution of a task came to, before it is recorded. */
 struct outcome {
 	int		 state;		/* T_OK, T_FAILED, T_CANCELLED */
+	long		 lane;		/* timeline track; -1: the worker */
 	unsigned	 attempts;
 	double		 start, end;
 	json_t		*result;
@@ -413,6 +416,7 @@ task_run(struct weft_ctx *c, size_t idx, struct outcome *o)
 	int			 rc;
 
 	current_task = (long long)idx;
+	o->lane = current_lane;
 	o->start = now_mono() - r->t0;
 	o->attempts = 0;
 	do {
@@ -453,7 +457,7 @@ task_record(struct weft_run *r, size_t idx, unsigned worker, struct outcome *o)
 
 	rec->start = o->start;
 	rec->end = o->end;
-	rec->worker = worker;
+	rec->worker = o->lane >= 0 ? (unsigned)o->lane : worker;
 	rec->attempts = (unsigned short)(rec->attempts + o->attempts);
 	rec->result = o->result;
 	rec->error = o->error;
@@ -499,6 +503,8 @@ host_task_exec_capture(struct weft_ctx *c, size_t idx, size_t *len)
 	task_run(c, idx, &o);
 	j = json_pack("{s:i, s:i, s:f, s:f}", "s", o.state, "a", o.attempts,
 	    "t0", o.start, "t1", o.end);
+	if (o.lane >= 0)
+		json_object_set_new(j, "l", json_integer(o.lane));
 	if (o.result != NULL)
 		json_object_set_new(j, "r", o.result);
 	if (o.error != NULL)
@@ -532,6 +538,8 @@ host_task_commit(struct weft_run *r, size_t idx, unsigned worker,
 	o.start = json_number_value(json_object_get(j, "t0"));
 	o.end = json_number_value(json_object_get(j, "t1"));
 	o.result = json_incref(json_object_get(j, "r"));
+	o.lane = json_is_integer(json_object_get(j, "l")) ?
+	    (long)json_integer_value(json_object_get(j, "l")) : -1;
 	o.error = json_is_string(json_object_get(j, "e")) ?
 	    xstrdup(json_string_value(json_object_get(j, "e"))) : NULL;
 	json_decref(j);
@@ -550,7 +558,7 @@ host_task_lost(struct weft_run *r, size_t idx, unsigned worker,
     const char *why)
 {
 	struct task_rec	*rec = &r->recs[idx];
-	struct outcome	 o = { .state = T_FAILED };
+	struct outcome	 o = { .state = T_FAILED, .lane = -1 };
 
 	if (idx >= r->ntasks)
 		return 0;
@@ -642,6 +650,12 @@ host_progress(struct weft_task *t, long long done, long long total)
 }
 
 static void
+host_note_lane(unsigned lane)
+{
+	current_lane = (long)lane;
+}
+
+static void
 host_unpark(struct weft_task *t)
 {
 	if (t->run->sops->unpark != NULL)
@@ -687,6 +701,7 @@ static const struct weft_host host = {
 	.park = host_park,
 	.unpark = host_unpark,
 	.progress = host_progress,
+	.note_lane = host_note_lane,
 };
 
 /* ---- the runner process ---- */
@@ -938,6 +953,38 @@ build_record(struct weft_run *r, const char *strategy)
 }
 
 /*
+ * send_trace - every task's start, end, lane and state, for timelines:
+ * [task, start_s, end_s, lane, state] with state 1 ok, 2 failed,
+ * 3 cancelled.  At most TRACE_MAX tasks (the first that started); the
+ * rest are only counted.
+ */
+static void
+send_trace(struct weft_run *r, int fd)
+{
+	json_t	*tasks = json_array(), *o;
+	size_t	 kept = 0, left = 0;
+
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct task_rec *t = &r->recs[i];
+
+		if (t->state == T_PENDING)
+			continue;
+		if (kept == TRACE_MAX) {
+			left++;
+			continue;
+		}
+		json_array_append_new(tasks, json_pack("[I, f, f, i, i]",
+		    (json_int_t)i, t->start, t->end, (int)t->worker,
+		    (int)t->state));
+		kept++;
+	}
+	o = json_pack("{s:s, s:o, s:I}", "type", "trace", "tasks", tasks,
+	    "not_kept", (json_int_t)left);
+	frame_write(fd, o);
+	json_decref(o);
+}
+
+/*
  * runner_main - the body of the runner child.  fd is the write end of
  * the pipe to the supervisor.  Never returns.
  */
@@ -1042,6 +1089,7 @@ runner_main(const struct run_request *req, const char *wpath,
 	if (r->sops->run(&host, r) != 0)
 		fail(fd, "strategy %s failed (see the log)", strategy);
 
+	send_trace(r, fd);
 	o = build_record(r, strategy);
 	if (r->wops->fini != NULL)
 		r->wops->fini(r->wstate);

@@ -404,6 +404,8 @@ main(int argc, char **argv)
 		sigs[i] = evsignal_new(weftd.base, signums[i], on_signal, NULL);
 		evsignal_add(sigs[i], NULL);
 	}
+	if (metrics_listen(weftd.conf->metrics_listen, &cause) != 0)
+		fatalx("%s", cause);
 	schedule_apply(1);
 	catalog_watch();
 	log_info("weftd %s started: %zu jobs, %zu plugins, pid %ld",
@@ -417,6 +419,7 @@ main(int argc, char **argv)
 
 	log_info("weftd stopped");
 	notify_close();
+	metrics_close();
 	catalog_unwatch();
 	control_close();
 	schedule_clear();

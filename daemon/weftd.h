@@ -72,6 +72,7 @@ int	 runs_active(void);
 int	 job_active(const char *);
 json_t	*runs_list(const char *, int);
 json_t	*run_lookup(long long);
+json_t	*run_trace(long long, char **);
 void	 run_add_waiter(long long, struct conn *);
 void	 runs_cancel_all(void);
 json_t	*job_progress(const char *);
@@ -89,6 +90,11 @@ int	 control_adopt(int, char **);
 void	 control_close(void);
 void	 conn_reply(struct conn *, json_t *);
 void	 conn_reply_more(struct conn *, json_t *);
+
+/* metrics.c */
+void	 metrics_record(const json_t *);
+int	 metrics_listen(const char *, char **);
+void	 metrics_close(void);
 
 /* notify.c */
 void	 notify_init(void);

@@ -145,6 +145,7 @@ struct config {
 	uint64_t	 shutdown_grace_ms;
 	int		 history_size;
 	char		*control_group;	/* may run, cancel, reload */
+	char		*metrics_listen;	/* HOST:PORT, or NULL */
 	int		 max_conns_per_uid;
 	struct jobs	 jobs;
 	size_t		 njobs;

@@ -39,7 +39,7 @@ static const char *const job_keys[] = { "name", "description", "workload",
 static const char *const config_keys[] = { "socket", "socket_mode",
     "plugin_dirs", "jobs_dir", "state_dir", "metrics_log", "log_level",
     "max_concurrent_runs", "shutdown_grace", "history_size",
-    "control_group", "max_conns_per_uid", NULL };
+    "control_group", "max_conns_per_uid", "metrics_listen", NULL };
 
 void
 job_free(struct job *j)
@@ -371,6 +371,14 @@ parse_config(struct config *c, const struct ynode *root)
 		else
 			c->control_group = xstrdup(n->str);
 	}
+	if ((n = ynode_get(root, "metrics_listen")) != NULL &&
+	    ynode_scalar(n) != NULL) {
+		if (strrchr(n->str, ':') == NULL)
+			ynode_error(n, "expected HOST:PORT such as "
+			    "127.0.0.1:9464, got \"%s\"", n->str);
+		else
+			c->metrics_listen = xstrdup(n->str);
+	}
 	if ((n = ynode_get(root, "max_conns_per_uid")) != NULL &&
 	    ynode_int(n, 1, 100000, &v) == 0)
 		c->max_conns_per_uid = (int)v;
@@ -464,6 +472,7 @@ config_free(struct config *c)
 	free(c->state_dir);
 	free(c->metrics_log);
 	free(c->control_group);
+	free(c->metrics_listen);
 	free(c);
 }
 

@@ -102,6 +102,7 @@ struct coro {
 	size_t		 stack_size;
 	const void	*guard;		/* guard page, if any */
 	long long	 task;		/* running task, -1 if none */
+	unsigned	 lane;		/* its timeline track */
 	struct event	 ev;		/* the one thing it waits for */
 	int		 waiting;
 	int		 wake;		/* what wait_fd / sleep_ms return */
@@ -115,6 +116,7 @@ struct loop {
 	const struct weft_host	*h;
 	struct weft_run		*r;
 	unsigned		 id;
+	unsigned		 first_lane;	/* of its first coroutine */
 	size_t			 ncoro;
 	size_t			 ndone;
 	struct coro		*coros;
@@ -178,6 +180,7 @@ body(struct coro *co)
 
 	while (l->h->run_next(l->r, &idx)) {
 		co->task = (long long)idx;
+		l->h->note_lane(co->lane);
 		l->h->note_running(co->task, co->guard,
 		    co->guard ? l->page : 0);
 		l->h->task_exec(l->ctx, idx);
@@ -448,6 +451,7 @@ loop_main(void *arg)
 
 		co->loop = l;
 		co->task = -1;
+		co->lane = l->first_lane + (unsigned)i;
 		if (coro_init(co) != 0) {
 			l->h->log(&weft_plugin, WEFT_LOG_ERR, "cannot create "
 			    "coroutine %zu: %s", i, strerror(errno));
@@ -526,6 +530,8 @@ coro_run(const struct weft_host *h, struct weft_run *r)
 		l->page = page;
 		l->canary = canary;
 		l->ncoro = n / (size_t)loops + ((size_t)i < n % (size_t)loops);
+		l->first_lane = i == 0 ? 0 : ls[i - 1].first_lane +
+		    (unsigned)ls[i - 1].ncoro;
 		l->coros = calloc(l->ncoro, sizeof *l->coros);
 		if (l->coros == NULL ||
 		    stacks_alloc(l, (size_t)stack_kb * 1024) != 0) {

@@ -245,6 +245,12 @@ struct weft_host {
 	 * call it as often as you like.
 	 */
 	void (*progress)(struct weft_task *t, long long done, long long total);
+	/*
+	 * note_lane - for strategies that run several workers on one
+	 * thread (coroutines): the lane (timeline track) the tasks started
+	 * from now on this thread belong to.  Default: the context's worker.
+	 */
+	void (*note_lane)(unsigned lane);
 };
 
 /*
