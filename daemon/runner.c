@@ -29,7 +29,6 @@
 #define RESULTS_MAX	1000	/* per-task results kept in the record */
 #define FAILURES_MAX	100	/* failed tasks listed in the record */
 #define PROGRESS_EVERY	0.2	/* seconds between progress messages */
-#define TRACE_MAX	100000	/* tasks kept in a run's timeline */
 
 enum task_state { T_PENDING, T_OK, T_FAILED, T_CANCELLED };
 
@@ -955,8 +954,8 @@ build_record(struct weft_run *r, const char *strategy)
 /*
  * send_trace - every task's start, end, lane and state, for timelines:
  * [task, start_s, end_s, lane, state] with state 1 ok, 2 failed,
- * 3 cancelled.  At most TRACE_MAX tasks (the first that started); the
- * rest are only counted.
+ * 3 cancelled.  At most trace_max tasks (weftd.yaml; the first ones);
+ * the rest are only counted.
  */
 static void
 send_trace(struct weft_run *r, int fd)
@@ -969,7 +968,7 @@ send_trace(struct weft_run *r, int fd)
 
 		if (t->state == T_PENDING)
 			continue;
-		if (kept == TRACE_MAX) {
+		if (kept == (size_t)weftd.conf->trace_max) {
 			left++;
 			continue;
 		}

@@ -146,6 +146,7 @@ struct config {
 	int		 history_size;
 	char		*control_group;	/* may run, cancel, reload */
 	char		*metrics_listen;	/* HOST:PORT, or NULL */
+	int		 trace_max;	/* tasks kept in a run's timeline */
 	int		 max_conns_per_uid;
 	struct jobs	 jobs;
 	size_t		 njobs;

@@ -39,7 +39,7 @@ static const char *const job_keys[] = { "name", "description", "workload",
 static const char *const config_keys[] = { "socket", "socket_mode",
     "plugin_dirs", "jobs_dir", "state_dir", "metrics_log", "log_level",
     "max_concurrent_runs", "shutdown_grace", "history_size",
-    "control_group", "max_conns_per_uid", "metrics_listen", NULL };
+    "control_group", "max_conns_per_uid", "metrics_listen", "trace_max", NULL };
 
 void
 job_free(struct job *j)
@@ -379,6 +379,9 @@ parse_config(struct config *c, const struct ynode *root)
 		else
 			c->metrics_listen = xstrdup(n->str);
 	}
+	if ((n = ynode_get(root, "trace_max")) != NULL &&
+	    ynode_int(n, 0, 10000000, &v) == 0)
+		c->trace_max = (int)v;
 	if ((n = ynode_get(root, "max_conns_per_uid")) != NULL &&
 	    ynode_int(n, 1, 100000, &v) == 0)
 		c->max_conns_per_uid = (int)v;
@@ -417,6 +420,7 @@ config_load(const char *path, const char *socket_override,
 	c->shutdown_grace_ms = 5000;
 	c->history_size = 1000;
 	c->max_conns_per_uid = 32;
+	c->trace_max = 100000;
 
 	if (path != NULL) {
 		if ((d = ydoc_load_file(path, &cause)) == NULL) {

@@ -162,7 +162,7 @@ free_port() {
 }
 
 # start_nginx - Debian's nginx with the echo module on a free loopback
-# port, private config and prefix under $T/nginx.  Sets NGINX_PORT and
+# port (or $NGINX_FIXED_PORT), private config and prefix under $T/nginx.  Sets NGINX_PORT and
 # NGINX (the base URL).  Serves:
 #   /pages/N.bin       static files (see $T/nginx/www/pages)
 #   /delay/MS/PATH     PATH after MS milliseconds (echo_sleep)
@@ -180,7 +180,7 @@ start_nginx() {
 	chmod 644 "$d/www/pages/"*
 	tries=0
 	while [ $tries -lt 10 ]; do
-		NGINX_PORT=$(free_port)
+		NGINX_PORT=${NGINX_FIXED_PORT:-$(free_port)}
 		cat > "$d/nginx.conf" <<NGINX
 load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
 worker_processes 2;

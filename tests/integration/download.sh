@@ -45,6 +45,9 @@ params:
   repeat: 160
 strategy: coro
 concurrency: 160"
+job tls "workload: download
+params:
+  urls: [https://127.0.0.1:$NGINX_PORT/pages/1.bin]"
 job badparams "workload: download
 params:
   urls: [$NGINX/pages/1.bin]
@@ -105,6 +108,8 @@ check "coro: 160 x 100 ms requests at concurrency 160 take far less than 16 s (t
     awk -v w="$wall" 'BEGIN { exit !(w < 3.0) }'
 expect_match "coro: all 160 ok" '^    "ok": 160,?$' "$out"
 
+out=$(wctl run tls --wait | sed 's/ ttfb_s=[0-9.e-]*//; s/ total_s=[0-9.e-]*//')
+expect_match "TLS to a plain HTTP server is a tls failure" "^  task 0: url=https://127.0.0.1:$NGINX_PORT/pages/1.bin status=0 bytes=0 attempts=1 reason=tls\$" "$out"
 out=$(wctl run badparams --wait 2>&1)
 expect_match "bad params name file:line:column" "error     workload download: $T/jobs/badparams.yaml:4:12: params.timeout: expected a duration such as 500ms, 30s, 5m or 1h, got \"5\"; $T/jobs/badparams.yaml:5:11: params.method: expected GET or HEAD, got \"POST\"" "$out"
 stop_weftd

@@ -54,6 +54,19 @@ check "key format train:{n}" sample_ok "train:" 3
 ttl=$(rcli -n 3 TTL train:42)
 check "ttl set ($ttl)" [ "$ttl" -gt 3500 ]
 
+# Error replies are counted with the first line that got one: a Redis
+# out of memory (maxmemory 1 byte, noeviction) refuses every SET.
+rcli FLUSHALL > /dev/null
+rcli CONFIG SET maxmemory-policy noeviction > /dev/null
+rcli CONFIG SET maxmemory 1 > /dev/null
+job oom "workload: redis
+params: {file: $T/lines.txt, unix: $REDIS_SOCK, shards: 1}"
+wctl reload > /dev/null
+out=$(wctl run oom --strategy threads --wait)
+rcli CONFIG SET maxmemory 0 > /dev/null
+expect_match "error replies: counted, with the first line" "^  task 0 failed after 1 attempt: shard 0: 100000 error replies, first line 0: OOM command not allowed when used memory > 'maxmemory'.\$" "$out"
+expect_match "the run is failed" '^run [0-9]+: failed$' "$out"
+
 # Redis killed with SIGKILL mid-run and restarted: nothing lost.
 stop_redis
 rm -rf "$T/redis"

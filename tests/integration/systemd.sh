@@ -36,6 +36,18 @@ expect_match "RELOADING=1 on SIGHUP" '^RELOADING=1\|MONOTONIC_USEC=[0-9]+$' "$lo
 expect_match "STOPPING=1 on SIGTERM" '^STOPPING=1\|STATUS=stopping' "$log"
 check "READY=1 comes before the first STATUS" sh -c "printf '%s\n' \"\$1\" | head -n 2 | grep -q '^READY=1'" - "$log"
 
+# Under journald (JOURNAL_STREAM set), log lines carry <N> priorities.
+printf 'workload: fib\nconcurrency: lots\n' > "$T/jobs/zz.yaml"
+JOURNAL_STREAM=8:1234 "$WEFTD" -f -c "$T/weftd.yaml" -s "$T/j.sock" \
+    2> "$T/journal.log" &
+jp=$!
+wait_for "weftd under a journal stream is up" test -S "$T/j.sock"
+kill -TERM $jp
+wait $jp
+rm -f "$T/jobs/zz.yaml"
+expect_match "journal: info lines are <6>, nothing else before them" '^<6>control socket ' "$(cat "$T/journal.log")"
+expect_match "journal: warnings are <4>" '^<4>.*zz.yaml:2:14: concurrency: expected a positive integer' "$(cat "$T/journal.log")"
+
 # Socket activation: systemd-socket-activate makes the socket, passes it
 # as fd 3 with LISTEN_FDS, and weftd serves it instead of its own.
 if command -v systemd-socket-activate > /dev/null; then
