@@ -62,14 +62,15 @@ struct pool {
 
 /* ---- the worker process ---- */
 
+/* full - read or write all len bytes, through EINTR.  0, or -1. */
 static int
-read_full(int fd, void *buf, size_t len)
+full(int fd, void *buf, size_t len, int writing)
 {
 	unsigned char	*p = buf;
 	ssize_t		 n;
 
 	while (len > 0) {
-		n = read(fd, p, len);
+		n = writing ? write(fd, p, len) : read(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -80,23 +81,8 @@ read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-static int
-write_full(int fd, const void *buf, size_t len)
-{
-	const unsigned char	*p = buf;
-	ssize_t			 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+#define read_full(fd, buf, len)		full((fd), (buf), (len), 0)
+#define write_full(fd, buf, len)	full((fd), (void *)(buf), (len), 1)
 
 static void
 worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
@@ -236,7 +222,6 @@ feed(struct pool *p, struct worker *w)
 	}
 	if (count == 0)
 		return 0;
-	memcpy(buf, &count, sizeof count);
 	if (write_full(w->fd, &count, sizeof count) != 0 ||
 	    write_full(w->fd, buf + 1, count * sizeof *buf) != 0)
 		return -1;
