@@ -45,6 +45,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 
 #include <weft/weft-plugin.h>
 
@@ -89,9 +90,9 @@ struct dctx {
 	struct multi	*m;		/* strategies with a loop */
 };
 
-/* Per socket curl tells us about (multi mode). */
+/* Per socket curl tells us about (multi mode); its event is reused. */
 struct sock {
-	struct event	*ev;
+	struct event	 ev;
 	struct multi	*m;
 };
 
@@ -379,7 +380,7 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
 
 	if (what == CURL_POLL_REMOVE) {
 		if (sk != NULL) {
-			event_free(sk->ev);
+			event_del(&sk->ev);
 			free(sk);
 		}
 		curl_multi_assign(m->multi, s, NULL);
@@ -395,9 +396,9 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
 		sk->m = m;
 		curl_multi_assign(m->multi, s, sk);
 	} else
-		event_free(sk->ev);
-	sk->ev = event_new(m->base, s, kind, on_sock_event, m);
-	event_add(sk->ev, NULL);
+		event_del(&sk->ev);
+	event_assign(&sk->ev, m->base, s, kind, on_sock_event, m);
+	event_add(&sk->ev, NULL);
 	return 0;
 }
 
@@ -607,7 +608,6 @@ setup(const struct dl *d, CURL *e, const char *url, struct body *b,
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers);
 	curl_easy_setopt(e, CURLOPT_NOBODY, d->head ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 }
 
 /* perform - one attempt; the loop's multi handle, or a blocking easy. */
@@ -617,7 +617,6 @@ perform(const struct dl *d, struct dctx *c, struct weft_task *t, CURL *e)
 	const struct weft_host	*h = d->h;
 	struct event_base	*base = h->loop_base(t);
 	struct xfer		 x = { .t = t };
-	int			 running;
 
 	if (base == NULL) {
 		struct watch w = { h, t };
@@ -630,10 +629,8 @@ perform(const struct dl *d, struct dctx *c, struct weft_task *t, CURL *e)
 	if (c->m == NULL && (c->m = multi_new(h, base)) == NULL)
 		return CURLE_OUT_OF_MEMORY;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, &x);
+	/* Adding arms curl's timer (timer_cb); the loop starts the transfer. */
 	curl_multi_add_handle(c->m->multi, e);
-	curl_multi_socket_action(c->m->multi, CURL_SOCKET_TIMEOUT, 0,
-	    &running);
-	check_done(c->m);
 	while (!x.done) {
 		if (h->park(t, -1) < 0) {
 			/* Cancelled: take the transfer back from curl. */
