@@ -55,8 +55,8 @@ struct weft_run {
 	atomic_size_t			 done, failed;
 	atomic_llong			 units_done, units_total;
 	double				 t0;
-	pthread_mutex_t			 mu;	/* guards what follows */
-	double				 last_progress;
+	atomic_llong			 last_progress;	/* us since t0 */
+	pthread_mutex_t			 mu;	/* serializes progress */
 	int				 fd;
 };
 
@@ -75,7 +75,12 @@ struct weft_task {
 	char		*error;
 };
 
-static volatile sig_atomic_t	 cancel_flag;
+/*
+ * Set by the SIGTERM handler, read by every worker thread: a lock-free
+ * atomic is both async-signal-safe and free of data races.
+ */
+static atomic_int		 cancel_flag;
+#define CANCELLED()	atomic_load_explicit(&cancel_flag, memory_order_relaxed)
 static struct run_shared	*shared;
 static __thread long long	 current_task = -1;
 static __thread long		 current_lane = -1;
@@ -218,7 +223,7 @@ host_task_index(const struct weft_task *t)
 static int
 host_cancelled(struct weft_task *t)
 {
-	return cancel_flag != 0;
+	return CANCELLED() != 0;
 }
 
 /* The blocking implementations; a strategy may provide its own. */
@@ -236,7 +241,7 @@ blocking_wait_fd(struct weft_task *t, int fd, int events, int timeout_ms)
 	for (;;) {
 		int slice = 100;	/* notice cancellation promptly */
 
-		if (cancel_flag)
+		if (CANCELLED())
 			return -1;
 		if (timeout_ms >= 0) {
 			double left = deadline - now_mono();
@@ -274,7 +279,7 @@ blocking_sleep(struct weft_task *t, long ms)
 		double		left = deadline - now_mono();
 		struct timespec	ts;
 
-		if (cancel_flag)
+		if (CANCELLED())
 			return -1;
 		if (left <= 0)
 			return 0;
@@ -321,7 +326,7 @@ host_run_next(struct weft_run *r, size_t *idx)
 {
 	size_t i;
 
-	if (cancel_flag)
+	if (CANCELLED())
 		return 0;
 	i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
 	if (i >= r->ntasks)
@@ -333,7 +338,7 @@ host_run_next(struct weft_run *r, size_t *idx)
 static int
 host_run_cancelled(const struct weft_run *r)
 {
-	return cancel_flag != 0;
+	return CANCELLED() != 0;
 }
 
 /*
@@ -396,6 +401,35 @@ send_progress(struct weft_run *r)
 	json_decref(o);
 }
 
+/* progress_due - whether PROGRESS_EVERY has passed since the last one. */
+static int
+progress_due(struct weft_run *r, double now)
+{
+	long long last = atomic_load_explicit(&r->last_progress,
+	    memory_order_relaxed);
+
+	return (long long)(now * 1e6) - last >= (long long)(PROGRESS_EVERY * 1e6);
+}
+
+/*
+ * maybe_send_progress - send progress unless another thread is doing it
+ * (or just did); the last task's progress is always sent.
+ */
+static void
+maybe_send_progress(struct weft_run *r, double now, int last)
+{
+	if (last)
+		pthread_mutex_lock(&r->mu);
+	else if (pthread_mutex_trylock(&r->mu) != 0)
+		return;
+	if (last || progress_due(r, now)) {
+		atomic_store_explicit(&r->last_progress, (long long)(now * 1e6),
+		    memory_order_relaxed);
+		send_progress(r);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
 /* What one execution of a task came to, before it is recorded. */
 struct outcome {
 	int		 state;		/* T_OK, T_FAILED, T_CANCELLED */
@@ -426,7 +460,7 @@ task_run(struct weft_ctx *c, size_t idx, struct outcome *o)
 		o->attempts++;
 		rc = r->wops->task(r->wstate, c->wctx, &t, idx);
 	} while (rc != WEFT_TASK_OK && o->attempts <= (unsigned)r->retries &&
-	    !cancel_flag);
+	    !CANCELLED());
 	o->end = now_mono() - r->t0;
 	current_task = -1;
 	o->result = t.result;
@@ -437,7 +471,7 @@ task_run(struct weft_ctx *c, size_t idx, struct outcome *o)
 	} else {
 		/* A task that gives up because the run is cancelled is
 		 * cancelled, whatever it says. */
-		o->state = cancel_flag ? T_CANCELLED : T_FAILED;
+		o->state = CANCELLED() ? T_CANCELLED : T_FAILED;
 		o->error = t.error ? t.error : xstrdup(o->state == T_CANCELLED ?
 		    "cancelled" : "failed");
 	}
@@ -465,15 +499,8 @@ task_record(struct weft_run *r, size_t idx, unsigned worker, struct outcome *o)
 		atomic_fetch_add_explicit(&r->failed, 1, memory_order_relaxed);
 	done = atomic_fetch_add_explicit(&r->done, 1,
 	    memory_order_relaxed) + 1;
-	if ((o->end - r->last_progress >= PROGRESS_EVERY ||
-	    done == r->ntasks) && pthread_mutex_trylock(&r->mu) == 0) {
-		if (o->end - r->last_progress >= PROGRESS_EVERY ||
-		    done == r->ntasks) {
-			r->last_progress = o->end;
-			send_progress(r);
-		}
-		pthread_mutex_unlock(&r->mu);
-	}
+	if (progress_due(r, o->end) || done == r->ntasks)
+		maybe_send_progress(r, o->end, done == r->ntasks);
 }
 
 /* task_exec - run task idx in c and record it. */
@@ -561,7 +588,7 @@ host_task_lost(struct weft_run *r, size_t idx, unsigned worker,
 
 	if (idx >= r->ntasks)
 		return 0;
-	if (!cancel_flag && rec->attempts < r->retries) {
+	if (!CANCELLED() && rec->attempts < r->retries) {
 		rec->attempts++;
 		return 1;
 	}
@@ -638,14 +665,8 @@ host_progress(struct weft_task *t, long long done, long long total)
 		atomic_fetch_add_explicit(&r->units_total, total,
 		    memory_order_relaxed);
 	now = now_mono() - r->t0;
-	if (now - r->last_progress >= PROGRESS_EVERY &&
-	    pthread_mutex_trylock(&r->mu) == 0) {
-		if (now - r->last_progress >= PROGRESS_EVERY) {
-			r->last_progress = now;
-			send_progress(r);
-		}
-		pthread_mutex_unlock(&r->mu);
-	}
+	if (progress_due(r, now))
+		maybe_send_progress(r, now, 0);
 }
 
 static void
@@ -708,7 +729,7 @@ static const struct weft_host host = {
 static void
 on_term(int sig)
 {
-	cancel_flag = 1;
+	atomic_store_explicit(&cancel_flag, 1, memory_order_relaxed);
 }
 
 /*
@@ -947,7 +968,7 @@ build_record(struct weft_run *r, const char *strategy)
 		json_object_set_new(o, "results_truncated", json_true());
 	if (summary != NULL)
 		json_object_set_new(o, "summary", summary);
-	json_object_set_new(o, "cancelled", json_boolean(cancel_flag));
+	json_object_set_new(o, "cancelled", json_boolean(CANCELLED()));
 	return o;
 }
 
@@ -1084,7 +1105,8 @@ runner_main(const struct run_request *req, const char *wpath,
 	json_decref(o);
 
 	r->t0 = now_mono();
-	r->last_progress = -PROGRESS_EVERY;	/* report the first task at once */
+	/* Report the first task at once. */
+	atomic_store(&r->last_progress, -(long long)(PROGRESS_EVERY * 1e6));
 	if (r->sops->run(&host, r) != 0)
 		fail(fd, "strategy %s failed (see the log)", strategy);
 

@@ -88,6 +88,21 @@ jump(jmpbuf env)
 }
 #endif
 
+/*
+ * ThreadSanitizer must be told about stack switches, or it sees one
+ * thread's accesses jump between stacks.  Each coroutine is a TSan
+ * fiber; the scheduler is the thread's own fiber.
+ */
+#if defined(__SANITIZE_THREAD__)
+void	*__tsan_get_current_fiber(void);
+void	*__tsan_create_fiber(unsigned);
+void	 __tsan_destroy_fiber(void *);
+void	 __tsan_switch_to_fiber(void *, unsigned);
+#define FIBER_SWITCH(f)	__tsan_switch_to_fiber((f), 0)
+#else
+#define FIBER_SWITCH(f)	((void)0)
+#endif
+
 #define CANARY_WORDS	8
 #define CANARY		0x5eedc0de5eedc0deULL
 
@@ -110,6 +125,7 @@ struct coro {
 	struct weft_task *parked;	/* in park, for unpark */
 	int		 unparked;
 	jmpbuf		*creator;	/* only during creation */
+	void		*fiber;		/* ThreadSanitizer's, if any */
 };
 
 struct loop {
@@ -124,6 +140,7 @@ struct loop {
 	struct weft_ctx		*ctx;
 	struct coro		*cur;
 	jmpbuf			 sched;
+	void			*fiber;		/* the scheduler's (TSan) */
 	int			 canary;
 	size_t			 page;
 	char			*arena;		/* canary mode: all stacks */
@@ -142,8 +159,10 @@ resume(struct loop *l, struct coro *co)
 {
 	l->cur = co;
 	l->h->note_running(co->task, co->guard, co->guard ? l->page : 0);
-	if (!SAVE(l->sched))
+	if (!SAVE(l->sched)) {
+		FIBER_SWITCH(co->fiber);
 		JUMP(co->env);
+	}
 	l->cur = NULL;
 	l->h->note_running(-1, NULL, 0);
 	if (l->canary) {
@@ -167,8 +186,10 @@ resume(struct loop *l, struct coro *co)
 static void
 yield(struct coro *co)
 {
-	if (!SAVE(co->env))
+	if (!SAVE(co->env)) {
+		FIBER_SWITCH(co->loop->fiber);
 		JUMP(co->loop->sched);
+	}
 }
 
 /* body - what every coroutine does: take tasks until there are none. */
@@ -199,8 +220,10 @@ trampoline(int lo, int hi)
 	    (uintptr_t)(unsigned)lo);
 
 	/* Set up the jump target, then straight back to the creator. */
-	if (!SAVE(co->env))
+	if (!SAVE(co->env)) {
+		FIBER_SWITCH(co->loop->fiber);
 		JUMP(*co->creator);
+	}
 	body(co);
 }
 
@@ -220,8 +243,15 @@ coro_init(struct coro *co)
 	makecontext(&uc, (void (*)(void))trampoline, 2,
 	    (int)(unsigned)(p & 0xffffffffu), (int)(unsigned)(p >> 32));
 	co->creator = &creator;
-	if (!SAVE(creator))
+#if defined(__SANITIZE_THREAD__)
+	if (co->loop->fiber == NULL)
+		co->loop->fiber = __tsan_get_current_fiber();
+	co->fiber = __tsan_create_fiber(0);
+#endif
+	if (!SAVE(creator)) {
+		FIBER_SWITCH(co->fiber);
 		swapcontext(&old, &uc);
+	}
 	co->creator = NULL;
 	return 0;
 }
@@ -289,6 +319,11 @@ stacks_alloc(struct loop *l, size_t size)
 static void
 stacks_free(struct loop *l)
 {
+#if defined(__SANITIZE_THREAD__)
+	for (size_t i = 0; i < l->ncoro; i++)
+		if (l->coros[i].fiber != NULL)
+			__tsan_destroy_fiber(l->coros[i].fiber);
+#endif
 	if (l->arena != NULL) {
 		munmap(l->arena, l->arena_len);
 		return;

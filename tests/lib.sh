@@ -140,6 +140,11 @@ finish() {
 		kill -KILL "$WEFTD_PID" 2>/dev/null
 		wait "$WEFTD_PID" 2>/dev/null
 	fi
+	# Sanitizer builds: weftd, its runners and the plugins report there.
+	if [ "${WEFT_SANITIZERS:-no}" != no ] && [ -f "$T/weftd.log" ]; then
+		reports=$(grep -E 'ERROR: AddressSanitizer|WARNING: ThreadSanitizer|runtime error:' "$T/weftd.log" | head -n 5)
+		expect_eq "no sanitizer reports in weftd's log" "" "$reports"
+	fi
 	echo "1..$tap_n"
 	if [ "$tap_failed" -ne 0 ]; then
 		echo "# $tap_failed failed; weftd's files are kept in $T"
