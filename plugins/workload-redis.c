@@ -8,11 +8,13 @@
  * indexed, so a shard reads only its own part, sequentially), and keeps
  * up to `pipeline` commands in flight on one connection.
  *
- * One code path for every strategy: hiredis's non-blocking context,
- * driven through weft's wait_fd, so under coro a shard suspends only its
- * coroutine (on the strategy's libevent loop) and elsewhere it blocks
- * its thread or process.  Connections are kept per execution context
- * and reused by the next shard.
+ * The shard logic is written once; only the transport differs:
+ *  - with an event loop (coro): hiredis's async API on the loop through
+ *    its libevent adapter; each shard is a coroutine that parks until
+ *    enough of its pipeline has been answered;
+ *  - otherwise: a hiredis context driven through weft's wait_fd, which
+ *    blocks the thread or worker process; connections are kept per
+ *    execution context and reused by the next shard.
  *
  * Nothing lost: replies come in order, so the shard knows exactly which
  * commands Redis acknowledged.  If the connection drops (Redis restarts,
@@ -47,7 +49,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libevent.h>
 
 #include <weft/weft-plugin.h>
 
@@ -281,7 +286,9 @@ rd_ctx_fini(void *state, void *ctx)
 struct shard {
 	struct rd		*d;
 	struct weft_task	*t;
-	redisContext		*c;
+	redisContext		*c;		/* blocking transport */
+	redisAsyncContext	*ac;		/* loop transport */
+	int			 connected, lost, fatal, waiting;
 	size_t			 lo, hi;	/* its lines */
 	size_t			 sent, acked;	/* next to send / to ack */
 	int			 verifying;
@@ -442,6 +449,8 @@ reconnect(struct shard *s)
 	}
 }
 
+static void	on_reply(redisAsyncContext *, void *, void *);
+
 static int
 append_line(struct shard *s, size_t n)
 {
@@ -480,6 +489,9 @@ append_line(struct shard *s, size_t n)
 		}
 		s->bytes += (long long)len;
 	}
+	if (s->ac != NULL)
+		return redisAsyncCommandArgv(s->ac, on_reply, NULL, argc, argv,
+		    argvlen) == REDIS_OK ? 0 : -1;
 	return redisAppendCommandArgv(s->c, argc, argv, argvlen) == REDIS_OK ?
 	    0 : -1;
 }
@@ -519,7 +531,7 @@ check(struct shard *s, size_t n, redisReply *r)
  * what has no reply.  0, or -1 with s->why.
  */
 static int
-run_phase(struct shard *s)
+run_phase(struct shard *s, struct event_base *unused)
 {
 	struct rd		*d = s->d;
 	const struct weft_host	*h = d->h;
@@ -576,6 +588,241 @@ run_phase(struct shard *s)
 	return 0;
 }
 
+/* ---- the loop transport: hiredis async on libevent ---- */
+
+static void
+on_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct shard	*s = ac->data;
+	redisReply	*r = reply;
+
+	if (s == NULL || r == NULL)
+		return;		/* the connection is gone; see on_disconnect */
+	check(s, s->acked++, r);
+	/* Wake the shard when half its window is answered, or all of it. */
+	if (s->waiting && (s->acked == s->sent ||
+	    s->sent - s->acked <= (size_t)s->d->pipeline / 2))
+		s->d->h->unpark(s->t);
+}
+
+static void
+on_setup_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct shard	*s = ac->data;
+	redisReply	*r = reply;
+
+	if (s == NULL || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR && !s->fatal) {
+		snprintf(s->why, sizeof s->why, "%s failed: %s",
+		    (const char *)priv, r->str);
+		s->fatal = 1;
+	}
+	s->connected++;
+	s->d->h->unpark(s->t);
+}
+
+static void
+on_connect(const redisAsyncContext *ac, int status)
+{
+	struct shard *s = ac->data;
+
+	if (s == NULL)
+		return;
+	if (status != REDIS_OK) {
+		snprintf(s->why, sizeof s->why, "%s", ac->errstr);
+		s->ac = NULL;	/* hiredis frees it */
+	} else
+		s->connected = 1;
+	s->d->h->unpark(s->t);
+}
+
+static void
+on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct shard *s = ac->data;
+
+	if (s == NULL || s->ac != ac)
+		return;
+	snprintf(s->why, sizeof s->why, "%s", status == REDIS_OK ?
+	    "disconnected" : ac->errstr);
+	s->ac = NULL;		/* hiredis frees it */
+	s->lost = 1;
+	s->d->h->unpark(s->t);
+}
+
+/* drop_async - let go of the async connection; no callback reaches s. */
+static void
+drop_async(struct shard *s)
+{
+	redisAsyncContext *ac = s->ac;
+
+	if (ac == NULL)
+		return;
+	s->ac = NULL;
+	ac->data = NULL;
+	redisAsyncFree(ac);
+}
+
+/* connect_async - one attempt: connect, AUTH, SELECT.  0, -1, -2. */
+static int
+connect_async(struct shard *s, struct event_base *base)
+{
+	struct rd		*d = s->d;
+	const struct weft_host	*h = d->h;
+	redisAsyncContext	*ac;
+	char			 db[32];
+	int			 want = 0;
+
+	ac = d->unixpath ? redisAsyncConnectUnix(d->unixpath) :
+	    redisAsyncConnect(d->host, (int)d->port);
+	if (ac == NULL || ac->err) {
+		snprintf(s->why, sizeof s->why, "%s", ac ? ac->errstr :
+		    "out of memory");
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		return -1;
+	}
+	ac->data = s;
+	s->ac = ac;
+	s->connected = s->lost = s->fatal = 0;
+	redisLibeventAttach(ac, base);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	while (s->ac != NULL && !s->connected)
+		if (h->park(s->t, (int)d->timeout_ms) <= 0)
+			break;
+	if (!s->connected) {
+		if (s->why[0] == '\0')
+			snprintf(s->why, sizeof s->why, "connect timed out");
+		drop_async(s);
+		goto fail;
+	}
+	s->connected = 0;
+	if (d->password != NULL) {
+		const char *argv[3] = { "AUTH", d->username ? d->username :
+		    d->password, d->password };
+
+		redisAsyncCommandArgv(ac, on_setup_reply, "AUTH",
+		    d->username ? 3 : 2, argv, NULL);
+		want++;
+	}
+	if (d->db >= 0) {
+		const char *argv[2] = { "SELECT", db };
+
+		snprintf(db, sizeof db, "%lld", d->db);
+		redisAsyncCommandArgv(ac, on_setup_reply, "SELECT", 2, argv,
+		    NULL);
+		want++;
+	}
+	while (s->ac != NULL && s->connected < want)
+		if (h->park(s->t, (int)d->timeout_ms) <= 0)
+			break;
+	if (s->fatal) {
+		drop_async(s);
+		return -2;
+	}
+	if (s->ac == NULL || s->connected < want) {
+		drop_async(s);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (d->unixpath == NULL && strncmp(s->why, "connect", 7) != 0) {
+		char	tmp[sizeof s->why + 320];
+		size_t	n;
+
+		snprintf(tmp, sizeof tmp, "connect to %s:%lld: %s", d->host,
+		    d->port, s->why);
+		n = strlen(tmp) < sizeof s->why ? strlen(tmp) :
+		    sizeof s->why - 1;
+		memcpy(s->why, tmp, n);
+		s->why[n] = '\0';
+	}
+	return -1;
+}
+
+/* run_phase_async - run_phase's loop over the async transport. */
+static int
+run_phase_async(struct shard *s, struct event_base *base)
+{
+	struct rd		*d = s->d;
+	const struct weft_host	*h = d->h;
+	long long		 reported = 0, waited, backoff;
+	int			 rc;
+
+	s->sent = s->acked = s->lo;
+	while (s->acked < s->hi) {
+		if (h->cancelled(s->t)) {
+			snprintf(s->why, sizeof s->why, "cancelled");
+			return -1;
+		}
+		if (s->ac == NULL) {
+			for (waited = 0, backoff = 50;;) {
+				s->why[0] = '\0';
+				if ((rc = connect_async(s, base)) == 0)
+					break;
+				if (rc == -2 || h->cancelled(s->t) ||
+				    waited >= d->retry_for_ms ||
+				    h->sleep_ms(s->t, backoff) != 0)
+					return -1;
+				waited += backoff;
+				backoff = backoff * 2 > 1000 ? 1000 :
+				    backoff * 2;
+			}
+			s->sent = s->acked;	/* resend what has no reply */
+		}
+		while (s->sent < s->hi &&
+		    s->sent - s->acked < (size_t)d->pipeline)
+			if (append_line(s, s->sent++) != 0)
+				break;
+		s->waiting = 1;
+		rc = h->park(s->t, (int)d->timeout_ms);
+		s->waiting = 0;
+		if (rc < 0)
+			continue;	/* cancelled: checked above */
+		if (s->lost || rc == 0) {
+			if (rc == 0 && !s->lost)
+				snprintf(s->why, sizeof s->why, "no reply "
+				    "within %lld ms", d->timeout_ms);
+			h->log(&weft_plugin, WEFT_LOG_WARN, "shard %zu: lost "
+			    "the connection at line %zu (%s); reconnecting",
+			    h->task_index(s->t), s->acked, s->why);
+			drop_async(s);
+			s->lost = 0;
+			s->reconnects++;
+		}
+		if (!s->verifying) {
+			h->progress(s->t, (long long)(s->acked - s->lo) -
+			    reported, 0);
+			reported = (long long)(s->acked - s->lo);
+		}
+	}
+	return 0;
+}
+
+/* keep_conn - keep a healthy connection for the context's next shard. */
+static void
+keep_conn(struct rctx *c, struct shard *s, int failed)
+{
+	if (s->c == NULL)
+		return;
+	if (!s->c->err && !failed && c->nidle == c->cap) {
+		size_t		 cap = c->cap ? 2 * c->cap : 8;
+		redisContext	**v = realloc(c->idle, cap * sizeof *v);
+
+		if (v != NULL) {
+			c->idle = v;
+			c->cap = cap;
+		}
+	}
+	if (!s->c->err && !failed && c->nidle < c->cap)
+		c->idle[c->nidle++] = s->c;
+	else
+		redisFree(s->c);
+	s->c = NULL;
+}
+
 static int
 rd_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 {
@@ -583,20 +830,26 @@ rd_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	const struct weft_host	*h = d->h;
 	struct rctx		*c = ctx;
 	struct shard		 s = { .d = d, .t = t };
+	struct event_base	*base = h->loop_base(t);
 	int			 failed = 0;
+	int			 (*phase)(struct shard *, struct event_base *);
 
 	s.lo = d->nlines * idx / d->nshards;
 	s.hi = d->nlines * (idx + 1) / d->nshards;
 	h->progress(t, 0, (long long)(s.hi - s.lo));
-	if (c->nidle > 0)
+	phase = base != NULL ? run_phase_async : run_phase;
+	if (base == NULL && c->nidle > 0)
 		s.c = c->idle[--c->nidle];
-	if (run_phase(&s) != 0)
+	if (phase(&s, base) != 0)
 		failed = 1;
 	if (!failed && d->verify) {
 		s.verifying = 1;
-		if (run_phase(&s) != 0)
+		if (phase(&s, base) != 0)
 			failed = 1;
 	}
+	drop_async(&s);
+	keep_conn(c, &s, failed);
+
 	h->result_int(t, "shard", (long long)idx);
 	h->result_int(t, "lines", (long long)(s.hi - s.lo));
 	h->result_int(t, "written", failed ? 0 : (long long)(s.hi - s.lo) -
@@ -606,23 +859,6 @@ rd_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	h->result_int(t, "reconnects", s.reconnects);
 	if (d->verify)
 		h->result_int(t, "mismatches", s.mismatches);
-	/* Keep a healthy connection for the next shard of this context. */
-	if (s.c != NULL && !s.c->err && !failed) {
-		if (c->nidle == c->cap) {
-			size_t		 cap = c->cap ? 2 * c->cap : 8;
-			redisContext	**v = realloc(c->idle, cap * sizeof *v);
-
-			if (v != NULL) {
-				c->idle = v;
-				c->cap = cap;
-			}
-		}
-		if (c->nidle < c->cap)
-			c->idle[c->nidle++] = s.c;
-		else
-			redisFree(s.c);
-	} else if (s.c != NULL)
-		redisFree(s.c);
 	if (failed)
 		return h->task_fail(t, "shard %zu (lines %zu-%zu): %s", idx,
 		    s.lo, s.hi - 1, s.why);

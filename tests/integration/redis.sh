@@ -106,6 +106,8 @@ params: {file: $T/nope.txt, unix: $REDIS_SOCK}"
 wctl reload > /dev/null
 out=$(wctl run badport --wait)
 expect_match "unreachable Redis: failed run, says where" "^  task 0 failed after 1 attempt: shard 0 \\(lines 0-12499\\): connect to 127.0.0.1:$refused: Connection refused\$" "$out"
+out=$(wctl run badport --strategy coro --wait)
+expect_match "unreachable Redis under coro (async API): same message" "^  task 0 failed after 1 attempt: shard 0 \\(lines 0-12499\\): connect to 127.0.0.1:$refused: Connection refused\$" "$out"
 out=$(wctl run nofile --wait 2>&1)
 expect_match "missing file: names it, with position" "error     workload redis: $T/jobs/nofile.yaml:2:16: params.file: cannot read $T/nope.txt: No such file or directory" "$out"
 
@@ -119,6 +121,8 @@ params: {file: $T/lines.txt, port: $REDIS_PORT, password: sesame, shards: 2}"
 wctl reload > /dev/null
 out=$(wctl run auth --wait)
 expect_match "wrong password: AUTH failed, not retried forever" '^  task 0 failed after 1 attempt: shard 0 \(lines 0-99999\): AUTH failed: WRONGPASS' "$out"
+out=$(wctl run auth --strategy coro --wait)
+expect_match "wrong password under coro: AUTH failed" '^  task 0 failed after 1 attempt: shard 0 \(lines 0-99999\): AUTH failed: WRONGPASS' "$out"
 out=$(wctl run authok --wait)
 expect_match "right password: ok" '^run [0-9]+: ok$' "$out"
 expect_eq "and every line is there" 100000 "$(redis-cli -s "$REDIS_SOCK" -a sesame --no-auth-warning DBSIZE)"
