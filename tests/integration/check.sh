@@ -51,5 +51,10 @@ expect_match "weftd --check says OK" "^weftd: configuration $T/weftd.yaml OK: 1 
 printf 'max_concurrent_runs: 0\n' > bad.yaml
 out=$("$WEFTD" --check -c bad.yaml 2>&1)
 expect_match "bad daemon config" "^$T/bad.yaml:1:22: max_concurrent_runs: expected an integer from 1 to 10000, got \"0\"\$" "$out"
+printf 'control_group: nosuchgroup\nmetrics_listen: "9464"\ntrace_max: -1\n' > bad2.yaml
+out=$("$WEFTD" --check -c bad2.yaml 2>&1)
+expect_match "control_group must exist" "^$T/bad2.yaml:1:16: control_group: no group named \"nosuchgroup\"\$" "$out"
+expect_match "metrics_listen needs HOST:PORT" "^$T/bad2.yaml:2:17: metrics_listen: expected HOST:PORT such as 127.0.0.1:9464, got \"9464\"\$" "$out"
+expect_match "trace_max range" "^$T/bad2.yaml:3:12: trace_max: expected an integer from 0 to 10000000, got \"-1\"\$" "$out"
 cd /
 finish
