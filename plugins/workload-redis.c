@@ -293,6 +293,7 @@ struct shard {
 	size_t			 sent, acked;	/* next to send / to ack */
 	int			 verifying;
 	long long		 errors, mismatches, reconnects, bytes;
+	long long		 reported;	/* lines told to progress */
 	char			 first_error[256];
 	char			 why[512];	/* why the last attempt failed */
 };
@@ -525,6 +526,17 @@ check(struct shard *s, size_t n, redisReply *r)
 	}
 }
 
+/* report_progress - tell weft how many more lines are written. */
+static void
+report_progress(struct shard *s)
+{
+	if (s->verifying)
+		return;
+	s->d->h->progress(s->t, (long long)(s->acked - s->lo) - s->reported,
+	    0);
+	s->reported = (long long)(s->acked - s->lo);
+}
+
 /*
  * run_phase - send every line's command and take every reply, keeping
  * `pipeline` in flight; on connection trouble reconnect and send again
@@ -535,7 +547,6 @@ run_phase(struct shard *s, struct event_base *unused)
 {
 	struct rd		*d = s->d;
 	const struct weft_host	*h = d->h;
-	long long		 reported = 0;	/* lines told to progress */
 	int			 rc;
 
 	s->sent = s->acked = s->lo;
@@ -579,11 +590,7 @@ run_phase(struct shard *s, struct event_base *unused)
 			check(s, s->acked++, more);
 			freeReplyObject(more);
 		}
-		if (!s->verifying) {
-			h->progress(s->t, (long long)(s->acked - s->lo) -
-			    reported, 0);
-			reported = (long long)(s->acked - s->lo);
-		}
+		report_progress(s);
 	}
 	return 0;
 }
@@ -748,7 +755,7 @@ run_phase_async(struct shard *s, struct event_base *base)
 {
 	struct rd		*d = s->d;
 	const struct weft_host	*h = d->h;
-	long long		 reported = 0, waited, backoff;
+	long long		 waited, backoff;
 	int			 rc;
 
 	s->sent = s->acked = s->lo;
@@ -792,11 +799,7 @@ run_phase_async(struct shard *s, struct event_base *base)
 			s->lost = 0;
 			s->reconnects++;
 		}
-		if (!s->verifying) {
-			h->progress(s->t, (long long)(s->acked - s->lo) -
-			    reported, 0);
-			reported = (long long)(s->acked - s->lo);
-		}
+		report_progress(s);
 	}
 	return 0;
 }
