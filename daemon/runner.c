@@ -1005,6 +1005,46 @@ send_trace(struct weft_run *r, int fd)
 }
 
 /*
+ * runner_check_params - for weftd --check, in a child process: load the
+ * job's workload and let its init judge the params, as a run would.
+ * Sends {"type":"params", "errors": [...]} (empty: fine), or
+ * {"type":"error"} if the plugin cannot be loaded; exits.
+ */
+void
+runner_check_params(const struct job *job, const char *wpath, int fd)
+{
+	const struct weft_plugin	*d;
+	const struct weft_workload_ops	*ops;
+	struct weft_run			*r = &the_run;
+	struct errlist			*el = &job->doc->errs;
+	void				*state;
+	size_t				 n = 0;
+	json_t				*o, *errs;
+
+	closefrom(fd + 1);
+	r->host = &host;
+	d = load_plugin(fd, wpath, WEFT_KIND_WORKLOAD, job->workload);
+	ops = d->ops;
+	state = ops->init(&host, (const struct weft_node *)job->params, &n);
+	errs = json_array();
+	for (size_t i = 0; i < el->n; i++)
+		json_array_append_new(errs, json_string(el->v[i]));
+	if (state == NULL && el->n == 0) {
+		char *m;
+
+		xasprintf(&m, "%s: workload %s refused its params (see the "
+		    "log)", job->file, job->workload);
+		json_array_append_new(errs, json_string(m));
+		free(m);
+	}
+	if (state != NULL && ops->fini != NULL)
+		ops->fini(state);
+	o = json_pack("{s:s, s:o}", "type", "params", "errors", errs);
+	frame_write(fd, o);
+	_exit(0);
+}
+
+/*
  * runner_main - the body of the runner child.  fd is the write end of
  * the pipe to the supervisor.  Never returns.
  */

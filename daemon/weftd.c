@@ -5,6 +5,7 @@
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -254,6 +255,68 @@ raise_nofile(void)
 	}
 }
 
+/*
+ * check_params - let each job's workload judge its params, each in a
+ * child process (weftd never runs plugin code itself), and add what it
+ * says to el.  Jobs whose workload is missing were reported already.
+ */
+static void
+check_params(struct config *c, struct catalog *cat, struct errlist *el)
+{
+	struct job *j;
+
+	TAILQ_FOREACH(j, &c->jobs, entry) {
+		const struct plugin	*p = catalog_find(cat,
+					    WEFT_KIND_WORKLOAD, j->workload);
+		int			 fds[2], status;
+		pid_t			 pid;
+		unsigned char		 buf[65536];
+		size_t			 len = 0, used;
+		ssize_t			 n;
+		json_t			*m = NULL, *e;
+		char			 err[256];
+		size_t			 i;
+
+		if (p == NULL || pipe(fds) != 0)
+			continue;
+		if ((pid = fork()) == 0) {
+			int devnull = open("/dev/null", O_RDWR);
+
+			close(fds[0]);
+			if (fds[1] != 3) {
+				dup2(fds[1], 3);
+				close(fds[1]);
+			}
+			if (devnull >= 0) {
+				dup2(devnull, 0);
+				dup2(devnull, 1);
+			}
+			runner_check_params(j, p->path, 3);
+		}
+		close(fds[1]);
+		while (pid > 0 && len < sizeof buf &&
+		    (n = read(fds[0], buf + len, sizeof buf - len)) > 0)
+			len += (size_t)n;
+		close(fds[0]);
+		if (pid > 0)
+			waitpid(pid, &status, 0);
+		if (pid < 0 || frame_parse(buf, len, &used, &m, err,
+		    sizeof err) != 1) {
+			errlist_add(el, "%s: workload %s crashed or failed "
+			    "while checking its params", j->file,
+			    j->workload);
+			continue;
+		}
+		if (strcmp(json_string_value(json_object_get(m, "type")),
+		    "error") == 0)
+			errlist_add(el, "%s: %s", j->file,
+			    json_string_value(json_object_get(m, "message")));
+		json_array_foreach(json_object_get(m, "errors"), i, e)
+			errlist_add(el, "%s", json_string_value(e));
+		json_decref(m);
+	}
+}
+
 static int
 check_only(void)
 {
@@ -266,6 +329,7 @@ check_only(void)
 	if (c != NULL) {
 		cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs);
 		weftd_check_jobs(c, cat, &el);
+		check_params(c, cat, &el);
 		for (size_t i = 0; i < cat->n; i++)
 			if (cat->v[i].rejected != NULL)
 				errlist_add(&el, "%s: plugin rejected: %s",

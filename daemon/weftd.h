@@ -60,6 +60,8 @@ struct run_shared {
 };
 void	 runner_main(const struct run_request *, const char *,
 	    const char *, int, struct run_shared *) NORETURN;
+void	 runner_check_params(const struct job *, const char *, int)
+	    NORETURN;
 
 /* run.c: the supervisor side of runs, and the run history */
 struct conn;

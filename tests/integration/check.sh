@@ -45,6 +45,11 @@ out=$("$WEFTD" --check -c weftd.yaml 2>&1)
 expect_match "weftd --check knows the plugins" "^$T/jobs.d/missing.yaml:1:11: workload: no workload plugin \"fibonacci\" \\(available: download, fib, noop, redis, sleep, sumsq\\)\$" "$out"
 expect_match "weftd --check: missing strategy" "^$T/jobs.d/missing.yaml:2:11: strategy: no strategy plugin \"threadz\" \\(available: coro, fork, inline, threads\\)\$" "$out"
 rm jobs.d/missing.yaml
+printf 'workload: fib\nparams:\n  n: [10, ten]\n' > jobs.d/params.yaml
+out=$("$WEFTD" --check -c weftd.yaml 2>&1)
+expect_eq "weftd --check asks the workload about params: exit 1" 1 $?
+expect_match "and reports its error with file:line:column" "^$T/jobs.d/params.yaml:3:11: params.n\\[1\\]: expected an integer from 1 to 92, got \"ten\"\$" "$out"
+rm jobs.d/params.yaml
 out=$("$WEFTD" --check -c weftd.yaml 2>&1)
 expect_eq "weftd --check exits 0 when all is well" 0 $?
 expect_match "weftd --check says OK" "^weftd: configuration $T/weftd.yaml OK: 1 jobs, $NPLUGINS plugins\$" "$out"
