@@ -29,7 +29,24 @@ rc=$?
 expect_eq "run --follow exits 0 when the run succeeds" 0 $rc
 expect_match "follow prints progress lines" '^run [0-9]+ \[=*>? *\] [0-9]+/20 tasks, [0-9.]+/s, [0-9.]+ s' "$out"
 expect_match "then the record" '^  tasks     20 total, 20 ok, 0 failed, 0 cancelled' "$out"
-check "no colour when not a terminal" sh -c "! printf '%s' \"\$1\" | grep -q \$'\\033'" - "$out"
+esc=$(printf '\033')
+check "no colour when not a terminal" sh -c "! printf '%s' \"\$1\" | grep -q '$esc'" - "$out"
+
+# On a terminal (script(1) gives it a pty): a bar redrawn in place, and
+# the status in colour, unless NO_COLOR.
+if command -v script > /dev/null; then
+	script -qec "\"$WEFTCTL\" -s \"$T/sock\" run nap --follow" /dev/null > "$T/tty.out" 2>&1
+	check "on a terminal the bar is redrawn in place (CR, erase line)" grep -q $'\r\033\[K' "$T/tty.out"
+	check "on a terminal the ok status is green" grep -q $'\033\[32mrun [0-9]*: ok' "$T/tty.out"
+	NO_COLOR=1 script -qec "\"$WEFTCTL\" -s \"$T/sock\" run nap --follow" /dev/null > "$T/tty2.out" 2>&1
+	esc=$(printf '\033')
+	check "NO_COLOR: no colour" sh -c "! grep -q '${esc}\[3' \"$T/tty2.out\""
+	check "(the colour check can fail: it sees colour without NO_COLOR)" \
+	    grep -q "${esc}\[3" "$T/tty.out"
+	check "NO_COLOR: still the record" grep -q 'tasks     8 total, 8 ok' "$T/tty2.out"
+else
+	skip "terminal progress bar" "no script(1)"
+fi
 
 # Ctrl-C detaches; the run goes on.
 "$WEFTCTL" -s "$T/sock" run long --follow > "$T/follow.out" 2>&1 &
