@@ -246,25 +246,35 @@ stop_nginx() {
 }
 
 # start_redis [ARGS...] - Debian's redis-server on a free loopback port
-# and a Unix socket, no persistence unless ARGS say so, data in
-# $T/redis.  Sets REDIS_PORT and REDIS_SOCK; rcli runs redis-cli on it.
+# (or $REDIS_PORT) and a Unix socket, no persistence unless ARGS say so,
+# data in $T/redis.  Sets REDIS_PORT and REDIS_SOCK; rcli runs redis-cli.
 start_redis() {
 	mkdir -p "$T/redis"
 	chmod 755 "$T"
-	: "${REDIS_PORT:=$(free_port)}"
 	REDIS_SOCK=$T/redis/redis.sock
-	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
-	    --unixsocket "$REDIS_SOCK" --unixsocketperm 700 \
-	    --dir "$T/redis" --save '' --appendonly no --daemonize no \
-	    --logfile "$T/redis/redis.log" "$@" &
-	REDIS_PID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(redis-cli -s "$REDIS_SOCK" PING 2>/dev/null)" = PONG ] && return 0
-		[ "$(redis-cli -s "$REDIS_SOCK" PING 2>&1)" != "${1:-}" ] &&
-		    redis-cli -s "$REDIS_SOCK" PING 2>&1 | grep -q NOAUTH && return 0
-		sleep 0.05
-		i=$((i + 1))
+	# A port we chose may be taken by the time redis binds: try again.
+	# A port the caller set (a restart) is kept.
+	fixed=${REDIS_PORT:+1}
+	for try in 1 2 3 4 5; do
+		[ -n "$fixed" ] || REDIS_PORT=$(free_port)
+		redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
+		    --unixsocket "$REDIS_SOCK" --unixsocketperm 700 \
+		    --dir "$T/redis" --save '' --appendonly no --daemonize no \
+		    --logfile "$T/redis/redis.log" "$@" &
+		REDIS_PID=$!
+		i=0
+		while [ $i -lt 100 ] && kill -0 $REDIS_PID 2>/dev/null; do
+			if redis-cli -s "$REDIS_SOCK" PING 2>&1 |
+			    grep -Eq '^PONG$|NOAUTH'; then
+				return 0
+			fi
+			sleep 0.05
+			i=$((i + 1))
+		done
+		kill $REDIS_PID 2>/dev/null
+		wait $REDIS_PID 2>/dev/null
+		REDIS_PID=
+		[ -z "$fixed" ] || break
 	done
 	echo "# redis-server did not start"
 	sed 's/^/#   /' "$T/redis/redis.log"
