@@ -71,6 +71,7 @@ struct weft_task {
 	struct weft_run	*run;
 	struct weft_ctx	*ctx;
 	size_t		 idx;
+	void		*slot;		/* the strategy's */
 	json_t		*result;
 	char		*error;
 };
@@ -669,6 +670,12 @@ host_progress(struct weft_task *t, long long done, long long total)
 		maybe_send_progress(r, now, 0);
 }
 
+static void **
+host_strategy_slot(struct weft_task *t)
+{
+	return &t->slot;
+}
+
 static void
 host_note_lane(unsigned lane)
 {
@@ -722,6 +729,7 @@ static const struct weft_host host = {
 	.unpark = host_unpark,
 	.progress = host_progress,
 	.note_lane = host_note_lane,
+	.strategy_slot = host_strategy_slot,
 };
 
 /* ---- the runner process ---- */

@@ -412,9 +412,11 @@ coro_park(struct weft_task *t, int timeout_ms)
 		return -1;
 	co->parked = t;
 	co->unparked = 0;
+	*l->h->strategy_slot(t) = co;
 	event_assign(&co->ev, l->base, -1, 0, on_wake, co);
 	rc = suspend(co, timeout_ms);
 	co->parked = NULL;
+	*l->h->strategy_slot(t) = NULL;
 	if (rc < 0)
 		return -1;
 	return co->unparked;
@@ -423,20 +425,15 @@ coro_park(struct weft_task *t, int timeout_ms)
 static void
 coro_unpark(struct weft_task *t)
 {
-	struct loop *l = this_loop;
+	struct loop	*l = this_loop;
+	struct coro	*co;
 
-	if (l == NULL)
-		return;
-	for (size_t i = 0; i < l->ncoro; i++) {
-		struct coro *co = &l->coros[i];
-
-		if (co->parked != t || co->unparked)
-			continue;
-		co->unparked = 1;
-		event_del(&co->ev);
-		event_active(&co->ev, EV_TIMEOUT, 0);
-		return;
-	}
+	if (l == NULL || (co = *l->h->strategy_slot(t)) == NULL ||
+	    co->parked != t || co->unparked)
+		return;		/* not parked (any more): nothing to wake */
+	co->unparked = 1;
+	event_del(&co->ev);
+	event_active(&co->ev, EV_TIMEOUT, 0);
 }
 
 static void *

@@ -251,6 +251,11 @@ struct weft_host {
 	 * from now on this thread belong to.  Default: the context's worker.
 	 */
 	void (*note_lane)(unsigned lane);
+	/*
+	 * strategy_slot - a pointer-sized slot in task t for its strategy's
+	 * own use (a coroutine strategy keeps the task's coroutine there).
+	 */
+	void **(*strategy_slot)(struct weft_task *t);
 };
 
 /*
