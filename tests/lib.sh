@@ -121,6 +121,18 @@ wctl() {
 	"$WEFTCTL" -s "$T/sock" "$@"
 }
 
+# child_of PID - the first child process of PID (waits up to 5 s).
+child_of() {
+	c=
+	i=0
+	while [ -z "$c" ] && [ $i -lt 100 ]; do
+		c=$(pgrep -P "$1" | head -n 1)
+		[ -n "$c" ] || sleep 0.05
+		i=$((i + 1))
+	done
+	echo "$c"
+}
+
 # wait_for DESC COMMAND...: poll (bounded, 10 s) until the command succeeds.
 wait_for() {
 	desc=$1

@@ -53,20 +53,8 @@ out=$(wctl run retry --wait)
 expect_match "fork: retries run a crashed task again" '^  task 2 failed after 2 attempts: worker [0-9]+ \(pid [0-9]+\) was killed by SIGSEGV$' "$out"
 
 wctl run hang > /dev/null
-runner=
-i=0
-while [ -z "$runner" ] && [ $i -lt 100 ]; do
-	runner=$(pgrep -P "$WEFTD_PID" | head -n 1)
-	sleep 0.05
-	i=$((i + 1))
-done
-worker=
-i=0
-while [ -z "$worker" ] && [ $i -lt 100 ]; do
-	worker=$(pgrep -P "$runner" | head -n 1)
-	sleep 0.05
-	i=$((i + 1))
-done
+runner=$(child_of "$WEFTD_PID")
+worker=$(child_of "$runner")
 sleep 0.2
 kill -KILL "$worker"
 wait_for "fork: run with a worker killed from outside ends" sh -c "\"$WEFTCTL\" -s \"$T/sock\" runs hang | grep -Eq ' hang +fork +failed '"
