@@ -148,13 +148,11 @@ cmd_follow(int argc, char **argv)
 {
 	long long	 id = -1;
 	int		 cancel = 0;
-	char		*end;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--cancel-on-interrupt") == 0)
 			cancel = 1;
-		else if (id < 0 && (id = strtoll(argv[i], &end, 10)) > 0 &&
-		    *end == '\0')
+		else if (id < 0 && (id = parse_run_id(argv[i])) > 0)
 			continue;
 		else
 			return usage_error(&cmd_follow_entry, "unexpected "

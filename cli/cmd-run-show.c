@@ -1,18 +1,7 @@
 /* cmd-run-show.c - weftctl run show ID: one run's record. */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "weftctl.h"
-
-/* parse_id - a run id argument, or -1. */
-static long long
-parse_id(const char *s)
-{
-	char		*end;
-	long long	 id = strtoll(s, &end, 10);
-
-	return *s != '\0' && *end == '\0' && id > 0 ? id : -1;
-}
 
 static int
 cmd_run_show(int argc, char **argv)
@@ -20,7 +9,7 @@ cmd_run_show(int argc, char **argv)
 	json_t		*rep, *r;
 	long long	 id;
 
-	if (argc != 2 || (id = parse_id(argv[1])) < 0)
+	if (argc != 2 || (id = parse_run_id(argv[1])) < 0)
 		return usage_error(&cmd_run_show_entry, "expects a run id");
 	if ((rep = client_request(json_pack("{s:s, s:I}", "cmd", "run.show",
 	    "id", (json_int_t)id), NULL)) == NULL)
@@ -42,33 +31,4 @@ const struct cmd_entry cmd_run_show_entry = {
 	.summary = "show a run's record",
 	.needs_daemon = 1,
 	.exec = cmd_run_show,
-};
-
-static int
-cmd_cancel(int argc, char **argv)
-{
-	json_t		*rep;
-	long long	 id;
-
-	if (argc != 2 || (id = parse_id(argv[1])) < 0)
-		return usage_error(&cmd_cancel_entry, "expects a run id");
-	if ((rep = client_request(json_pack("{s:s, s:I}", "cmd", "cancel",
-	    "id", (json_int_t)id), NULL)) == NULL)
-		return 1;
-	if (!reply_ok(rep))
-		return 1;
-	if (json_output)
-		print_json(rep);
-	else
-		printf("run %lld: cancelling\n", id);
-	json_decref(rep);
-	return 0;
-}
-
-const struct cmd_entry cmd_cancel_entry = {
-	.name = "cancel",
-	.usage = "ID",
-	.summary = "cancel a running run",
-	.needs_daemon = 1,
-	.exec = cmd_cancel,
 };

@@ -256,13 +256,11 @@ cmd_trace(int argc, char **argv)
 	const char	*format = "chrome";
 	long long	 id = -1;
 	json_t		*rep, *tr;
-	char		*end;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
 			format = argv[++i];
-		else if (id < 0 && (id = strtoll(argv[i], &end, 10)) > 0 &&
-		    *end == '\0')
+		else if (id < 0 && (id = parse_run_id(argv[i])) > 0)
 			continue;
 		else
 			return usage_error(&cmd_trace_entry, "unexpected "

@@ -5,6 +5,16 @@
 
 #include "weftctl.h"
 
+/* parse_run_id - a run id argument (a positive integer), or -1. */
+long long
+parse_run_id(const char *s)
+{
+	char		*end;
+	long long	 id = strtoll(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && id > 0 ? id : -1;
+}
+
 const char *
 jstr(json_t *o, const char *key)
 {

@@ -37,6 +37,7 @@ void	 print_json(json_t *);
 /* format.c */
 void	 print_record(json_t *);
 void	 print_running(json_t *);
+long long parse_run_id(const char *);
 const char *jstr(json_t *, const char *);
 long long jint(json_t *, const char *);
 double	 jnum(json_t *, const char *);

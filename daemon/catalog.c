@@ -72,79 +72,102 @@ out:
 }
 
 /*
- * catalog_probe - fill p from the plugin at path, as a child process
- * reports it.  Returns 0; p->rejected says whether it can be used.
+ * child_run - run body(arg, fd) in a child process whose stdin and
+ * stdout are /dev/null, and take the one frame it writes on fd, waiting
+ * at most timeout_ms; then reap it.  Returns 1 with *msg set, 0 if it
+ * sent no valid frame (*status says how it ended), -1 if it was killed
+ * for taking too long, -2 if no child could be made (errno).
+ * Plugin code runs only in such children, never in weftd itself.
  */
 int
-catalog_probe(const char *path, struct plugin *p)
+child_run(void (*body)(const void *, int), const void *arg, int timeout_ms,
+    json_t **msg, int *status)
 {
-	int		 fds[2], status, n;
+	int		 fds[2], n, timed_out = 0;
 	pid_t		 pid;
-	unsigned char	 buf[8192];
+	unsigned char	 buf[65536];
 	size_t		 len = 0, used;
-	json_t		*o = NULL;
 	char		 err[256];
 	uint64_t	 deadline;
 
-	memset(p, 0, sizeof *p);
-	p->path = xstrdup(path);
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		xasprintf(&p->rejected, "cannot probe: pipe: %s",
-		    strerror(errno));
-		return 0;
-	}
+	*msg = NULL;
+	*status = 0;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -2;
 	if ((pid = fork()) < 0) {
-		xasprintf(&p->rejected, "cannot probe: fork: %s",
-		    strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
-		return 0;
+		return -2;
 	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
 
 		signal(SIGPIPE, SIG_IGN);
-		/* A constructor's chatter must not reach weftd's output. */
+		/* A plugin's chatter must not reach weftd's output. */
 		if (devnull >= 0) {
 			dup2(devnull, 0);
 			dup2(devnull, 1);
 		}
 		close(fds[0]);
-		probe_child(path, fds[1]);
+		body(arg, fds[1]);
+		_exit(0);
 	}
 	close(fds[1]);
-	deadline = now_ms() + PROBE_TIMEOUT_MS;
-	for (;;) {
+	deadline = now_ms() + (uint64_t)timeout_ms;
+	while (len < sizeof buf) {
 		struct pollfd	pfd = { fds[0], POLLIN, 0 };
 		uint64_t	now = now_ms();
 
 		if (now >= deadline) {
 			kill(pid, SIGKILL);
-			xasprintf(&p->rejected, "probe timed out after %d ms "
-			    "(the plugin's constructor hangs?)",
-			    PROBE_TIMEOUT_MS);
+			timed_out = 1;
 			break;
 		}
 		n = poll(&pfd, 1, (int)(deadline - now));
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
-			continue;
+			continue;	/* EINTR, or time to check the clock */
 		n = (int)read(fds[0], buf + len, sizeof buf - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
-		if (len == sizeof buf)
-			break;
 	}
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
-	if (p->rejected != NULL)
+	if (timed_out)
+		return -1;
+	return frame_parse(buf, len, &used, msg, err, sizeof err) == 1;
+}
+
+static void
+probe_body(const void *path, int fd)
+{
+	probe_child(path, fd);
+}
+
+/*
+ * catalog_probe - fill p from the plugin at path, as a child process
+ * reports it.  Returns 0; p->rejected says whether it can be used.
+ */
+int
+catalog_probe(const char *path, struct plugin *p)
+{
+	json_t	*o;
+	int	 status;
+
+	memset(p, 0, sizeof *p);
+	p->path = xstrdup(path);
+	switch (child_run(probe_body, path, PROBE_TIMEOUT_MS, &o, &status)) {
+	case -2:
+		xasprintf(&p->rejected, "cannot probe: %s", strerror(errno));
 		return 0;
-	if (frame_parse(buf, len, &used, &o, err, sizeof err) != 1) {
+	case -1:
+		xasprintf(&p->rejected, "probe timed out after %d ms "
+		    "(the plugin's constructor hangs?)", PROBE_TIMEOUT_MS);
+		return 0;
+	case 0:
 		if (WIFSIGNALED(status))
 			xasprintf(&p->rejected, "crashed while loading: %s "
 			    "(in the plugin's constructor)",

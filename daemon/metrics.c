@@ -122,9 +122,7 @@ on_metrics(struct evhttp_request *req, void *arg)
 {
 	struct evbuffer	*b = evbuffer_new();
 	struct jobstat	*s;
-	json_t		*act;
 	size_t		 i;
-	json_t		*r;
 
 	evbuffer_add_printf(b, "# HELP weft_runs_total Runs ended, by job "
 	    "and status.\n# TYPE weft_runs_total counter\n");
@@ -174,22 +172,8 @@ on_metrics(struct evhttp_request *req, void *arg)
 	    runs_active());
 	evbuffer_add_printf(b, "# HELP weft_tasks_in_flight Tasks of running "
 	    "runs not yet done.\n# TYPE weft_tasks_in_flight gauge\n");
-	act = runs_list(NULL, 0);
-	{
-		long long inflight = 0;
-
-		json_array_foreach(act, i, r) {
-			json_t *t = json_object_get(r, "tasks");
-
-			if (json_object_get(r, "ended") != NULL)
-				continue;
-			inflight += json_integer_value(json_object_get(t,
-			    "total")) - json_integer_value(json_object_get(t,
-			    "done"));
-		}
-		evbuffer_add_printf(b, "weft_tasks_in_flight %lld\n", inflight);
-	}
-	json_decref(act);
+	evbuffer_add_printf(b, "weft_tasks_in_flight %lld\n",
+	    runs_tasks_in_flight());
 	evbuffer_add_printf(b, "# HELP weft_plugin_info Plugins in the "
 	    "catalog (1 each).\n# TYPE weft_plugin_info gauge\n");
 	for (i = 0; i < weftd.catalog->n; i++) {

@@ -261,6 +261,18 @@ run_lookup(long long id)
 	return NULL;
 }
 
+/* runs_tasks_in_flight - tasks of running runs not yet done. */
+long long
+runs_tasks_in_flight(void)
+{
+	struct run	*r;
+	long long	 n = 0;
+
+	TAILQ_FOREACH(r, &active, entry)
+		n += r->total - r->done;
+	return n;
+}
+
 /* job_progress - the running run of a job, for weftctl jobs. */
 json_t *
 job_progress(const char *job)
@@ -384,13 +396,24 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	for (;;) {
-		size_t		 len = evbuffer_get_length(r->in);
-		unsigned char	*p = evbuffer_pullup(r->in, -1);
+		size_t		 len = evbuffer_get_length(r->in), want;
+		unsigned char	 hdr[4], *p;
 		int		 rc;
 
-		rc = frame_parse(p, len, &used, &m, err, sizeof err);
-		if (rc == 0)
+		/*
+		 * Linearize only a whole frame: a large one (a timeline)
+		 * arrives in many reads, and copying the buffer at each
+		 * would make it quadratic.  frame_parse still checks it.
+		 */
+		if (evbuffer_copyout(r->in, hdr, sizeof hdr) < (ssize_t)sizeof hdr)
+			return;
+		want = 4 + ((size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+		    (size_t)hdr[2] << 8 | hdr[3]);
+		if (want <= FRAME_MAX + 4 && len < want)
 			return;	/* wait for the rest of the frame */
+		p = evbuffer_pullup(r->in, (ssize_t)(len < want ? len : want));
+		rc = frame_parse(p, len < want ? len : want, &used, &m, err,
+		    sizeof err);
 		if (rc == 1) {
 			rc = handle_msg(r, m) == 0 ? 1 : -1;
 			if (rc < 0)

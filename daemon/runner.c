@@ -1019,8 +1019,11 @@ send_trace(struct weft_run *r, int fd)
  * {"type":"error"} if the plugin cannot be loaded; exits.
  */
 void
-runner_check_params(const struct job *job, const char *wpath, int fd)
+runner_check_params(const void *arg, int fd)
 {
+	const struct params_check	*pc = arg;
+	const struct job		*job = pc->job;
+	const char			*wpath = pc->wpath;
 	const struct weft_plugin	*d;
 	const struct weft_workload_ops	*ops;
 	struct weft_run			*r = &the_run;

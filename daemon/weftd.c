@@ -5,7 +5,6 @@
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +42,6 @@ usage(int status)
 const char *
 job_problem(const struct job *j, char *buf, size_t len)
 {
-	const struct plugin *p;
-
 	if (!j->enabled)
 		snprintf(buf, len, "disabled");
 	else if (catalog_find(weftd.catalog, WEFT_KIND_WORKLOAD,
@@ -58,7 +55,6 @@ job_problem(const struct job *j, char *buf, size_t len)
 		    j->strategy);
 	else
 		return NULL;
-	(void)p;
 	return buf;
 }
 
@@ -268,42 +264,17 @@ check_params(struct config *c, struct catalog *cat, struct errlist *el)
 	TAILQ_FOREACH(j, &c->jobs, entry) {
 		const struct plugin	*p = catalog_find(cat,
 					    WEFT_KIND_WORKLOAD, j->workload);
-		int			 fds[2], status;
-		pid_t			 pid;
-		unsigned char		 buf[65536];
-		size_t			 len = 0, used;
-		ssize_t			 n;
-		json_t			*m = NULL, *e;
-		char			 err[256];
+		struct params_check	 pc = { j, p ? p->path : NULL };
+		json_t			*m, *e;
+		int			 status;
 		size_t			 i;
 
-		if (p == NULL || pipe(fds) != 0)
+		if (p == NULL)
 			continue;
-		if ((pid = fork()) == 0) {
-			int devnull = open("/dev/null", O_RDWR);
-
-			close(fds[0]);
-			if (fds[1] != 3) {
-				dup2(fds[1], 3);
-				close(fds[1]);
-			}
-			if (devnull >= 0) {
-				dup2(devnull, 0);
-				dup2(devnull, 1);
-			}
-			runner_check_params(j, p->path, 3);
-		}
-		close(fds[1]);
-		while (pid > 0 && len < sizeof buf &&
-		    (n = read(fds[0], buf + len, sizeof buf - len)) > 0)
-			len += (size_t)n;
-		close(fds[0]);
-		if (pid > 0)
-			waitpid(pid, &status, 0);
-		if (pid < 0 || frame_parse(buf, len, &used, &m, err,
-		    sizeof err) != 1) {
-			errlist_add(el, "%s: workload %s crashed or failed "
-			    "while checking its params", j->file,
+		if (child_run(runner_check_params, &pc, 10000, &m,
+		    &status) != 1) {
+			errlist_add(el, "%s: workload %s crashed, hung or "
+			    "failed while checking its params", j->file,
 			    j->workload);
 			continue;
 		}

@@ -40,6 +40,8 @@ void		 catalog_free(struct catalog *);
 const struct plugin *catalog_find(const struct catalog *, int, const char *);
 json_t		*catalog_to_json(const struct catalog *);
 int		 catalog_probe(const char *, struct plugin *);
+int		 child_run(void (*)(const void *, int), const void *, int,
+		    json_t **, int *);
 const char	*unsafe_path(const char *, char *, size_t);
 void		 catalog_watch(void);
 void		 catalog_unwatch(void);
@@ -60,8 +62,11 @@ struct run_shared {
 };
 void	 runner_main(const struct run_request *, const char *,
 	    const char *, int, struct run_shared *) NORETURN;
-void	 runner_check_params(const struct job *, const char *, int)
-	    NORETURN;
+struct params_check {
+	const struct job	*job;
+	const char		*wpath;
+};
+void	 runner_check_params(const void *, int) NORETURN;
 
 /* run.c: the supervisor side of runs, and the run history */
 struct conn;
@@ -71,6 +76,7 @@ int	 run_start(struct run_request *, json_t **, char **);
 int	 run_cancel(long long, char **);
 void	 runs_reap(void);
 int	 runs_active(void);
+long long runs_tasks_in_flight(void);
 int	 job_active(const char *);
 json_t	*runs_list(const char *, int);
 json_t	*run_lookup(long long);

@@ -250,10 +250,15 @@ NGINX
 	return 1
 }
 
+# stop_pid PID - SIGTERM a background server of ours and reap it.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 stop_nginx() {
-	[ -n "${NGINX_PID:-}" ] || return 0
-	kill -TERM "$NGINX_PID" 2>/dev/null
-	wait "$NGINX_PID" 2>/dev/null
+	stop_pid "${NGINX_PID:-}"
 	NGINX_PID=
 }
 
@@ -294,9 +299,7 @@ start_redis() {
 }
 
 stop_redis() {
-	[ -n "${REDIS_PID:-}" ] || return 0
-	kill -TERM "$REDIS_PID" 2>/dev/null
-	wait "$REDIS_PID" 2>/dev/null
+	stop_pid "${REDIS_PID:-}"
 	REDIS_PID=
 }
 

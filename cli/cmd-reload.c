@@ -1,0 +1,36 @@
+/*
+ * cmd-reload.c - weftctl reload: re-read configuration, jobs and plugins,
+ * all or nothing; the errors, if any, come back to print.
+ */
+#include <stdio.h>
+
+#include "weftctl.h"
+
+static int
+cmd_reload(int argc, char **argv)
+{
+	json_t *rep;
+
+	if (argc != 1)
+		return usage_error(&cmd_reload_entry, "takes no arguments");
+	if ((rep = client_request(json_pack("{s:s}", "cmd", "reload"),
+	    NULL)) == NULL)
+		return 1;
+	if (!reply_ok(rep))
+		return 1;
+	if (json_output)
+		print_json(rep);
+	else
+		printf("reloaded: %lld jobs, %lld plugins\n", jint(rep, "jobs"),
+		    jint(rep, "plugins"));
+	json_decref(rep);
+	return 0;
+}
+
+const struct cmd_entry cmd_reload_entry = {
+	.name = "reload",
+	.usage = "",
+	.summary = "re-read configuration, jobs and plugins (all or nothing)",
+	.needs_daemon = 1,
+	.exec = cmd_reload,
+};
