@@ -10,8 +10,9 @@
 
 static long	 rounds, limit;
 
-static void note(long long idx, const void *g, size_t len) { }
-static void lane(unsigned l) { }
+static void note(struct weft_ctx *c, long long idx, const void *g,
+    size_t len) { }
+static void lane(struct weft_ctx *c, unsigned l) { }
 
 static int
 next(struct weft_run *r, size_t *idx)
@@ -30,9 +31,10 @@ exec_yield(struct weft_ctx *c, size_t idx)
 int
 main(int argc, char **argv)
 {
-	struct weft_host	h = { .note_running = note, .run_next = next,
-				    .task_exec = exec_yield, .note_lane = lane };
-	struct loop		l = { .h = &h, .ncoro = 1 };
+	struct weft_strategy_api s = { .note_running = note, .next = next,
+				    .exec = exec_yield, .note_lane = lane };
+	struct weft_host	h = { .strategy = &s };
+	struct loop		l = { .h = &h, .s = &s, .ncoro = 1 };
 	struct coro		co = { .loop = &l, .task = -1 };
 	struct timespec		a, b;
 

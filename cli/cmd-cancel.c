@@ -4,13 +4,13 @@
 #include "weftctl.h"
 
 static int
-cmd_cancel(int argc, char **argv)
+cmd_cancel(struct args *a)
 {
 	json_t		*rep;
 	long long	 id;
 
-	if (argc != 2 || (id = parse_run_id(argv[1])) < 0)
-		return usage_error(&cmd_cancel_entry, "expects a run id");
+	if ((id = args_run_id(a, 0)) < 0)
+		return 2;
 	if ((rep = client_request(json_pack("{s:s, s:I}", "cmd", "cancel",
 	    "id", (json_int_t)id), NULL)) == NULL)
 		return 1;
@@ -26,8 +26,10 @@ cmd_cancel(int argc, char **argv)
 
 const struct cmd_entry cmd_cancel_entry = {
 	.name = "cancel",
-	.usage = "ID",
+	.args = "ID",
+	.need = "a run id",
+	.lower = 1,
+	.upper = 1,
 	.summary = "cancel a running run",
-	.needs_daemon = 1,
 	.exec = cmd_cancel,
 };

@@ -8,15 +8,14 @@
 #include "weftctl.h"
 
 static int
-cmd_check(int argc, char **argv)
+cmd_check(struct args *a)
 {
 	struct errlist	 el = { 0 };
 	json_t		*out = json_array();
-	int		 bad = 0;
+	int		 bad = 0, argc = a->argc;
+	char		**argv = a->argv;
 
-	if (argc < 2)
-		return usage_error(&cmd_check_entry, "expects job files");
-	for (int i = 1; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		struct job	*j = job_load(argv[i], &el);
 		json_t		*errs = json_array();
 
@@ -43,8 +42,10 @@ cmd_check(int argc, char **argv)
 
 const struct cmd_entry cmd_check_entry = {
 	.name = "check",
-	.usage = "FILE...",
+	.args = "FILE...",
+	.need = "job files",
+	.lower = 1,
+	.upper = -1,
 	.summary = "validate job files offline",
-	.needs_daemon = 0,
 	.exec = cmd_check,
 };

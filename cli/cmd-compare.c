@@ -60,44 +60,28 @@ write_svg(FILE *f, const char *job, json_t *recs)
 }
 
 static int
-cmd_compare(int argc, char **argv)
+cmd_compare(struct args *a)
 {
-	char		*strategies = NULL, *concs = NULL, *svgfile = NULL;
+	char		*strategies, *concs = NULL;
+	const char	*svgfile = args_get(a, "svg");
 	char		*sv[MAX_STRATEGIES], *cv[MAX_STRATEGIES];
-	const char	*job = NULL;
+	const char	*job = a->argv[0];
 	int		 ns, nc = 0, rc = 0;
-	json_t		*recs = json_array(), *r;
+	json_t		*recs, *r;
 	double		 base = 0;
 	size_t		 i;
-	char		 defaults[] = "inline,threads,coro,fork";
 
-	for (int k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "--strategies") == 0 && k + 1 < argc)
-			strategies = argv[++k];
-		else if (strcmp(argv[k], "--concurrency") == 0 && k + 1 < argc)
-			concs = argv[++k];
-		else if (strcmp(argv[k], "--svg") == 0 && k + 1 < argc)
-			svgfile = argv[++k];
-		else if (argv[k][0] != '-' && job == NULL)
-			job = argv[k];
-		else {
-			json_decref(recs);
-			return usage_error(&cmd_compare_entry, "unexpected "
-			    "argument \"%s\"", argv[k]);
-		}
-	}
-	if (job == NULL) {
-		json_decref(recs);
-		return usage_error(&cmd_compare_entry, "expects a job name");
-	}
-	ns = split(strategies ? strategies : defaults, sv, MAX_STRATEGIES);
-	if (concs != NULL)
+	strategies = xstrdup(args_has(a, "strategies") ?
+	    args_get(a, "strategies") : "inline,threads,coro,fork");
+	ns = split(strategies, sv, MAX_STRATEGIES);
+	if (args_has(a, "concurrency")) {
+		concs = xstrdup(args_get(a, "concurrency"));
 		nc = split(concs, cv, MAX_STRATEGIES);
-	if (nc > 1 && nc != ns) {
-		json_decref(recs);
+	}
+	if (nc > 1 && nc != ns)
 		return usage_error(&cmd_compare_entry, "--concurrency: give "
 		    "one number, or one per strategy (%d)", ns);
-	}
+	recs = json_array();
 	for (int k = 0; k < ns; k++) {
 		json_t		*req, *rep;
 		const char	*c = nc == 0 ? NULL : nc == 1 ? cv[0] : cv[k];
@@ -183,13 +167,25 @@ cmd_compare(int argc, char **argv)
 		}
 	}
 	json_decref(recs);
+	free(strategies);
+	free(concs);
 	return rc;
 }
 
+static const struct cmd_opt compare_opts[] = {
+	{ "strategies", 0, "a,b,...", 0 },
+	{ "concurrency", 0, "N[,N...]", 0 },
+	{ "svg", 0, "FILE", 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct cmd_entry cmd_compare_entry = {
 	.name = "compare",
-	.usage = "JOB [--strategies a,b] [--concurrency N[,N]] [--svg FILE]",
+	.args = "JOB",
+	.need = "a job name",
+	.lower = 1,
+	.upper = 1,
+	.opts = compare_opts,
 	.summary = "run a job under each strategy and compare",
-	.needs_daemon = 1,
 	.exec = cmd_compare,
 };

@@ -144,29 +144,27 @@ follow_run(long long id, int cancel_on_int)
 }
 
 static int
-cmd_follow(int argc, char **argv)
+cmd_follow(struct args *a)
 {
-	long long	 id = -1;
-	int		 cancel = 0;
+	long long id;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--cancel-on-interrupt") == 0)
-			cancel = 1;
-		else if (id < 0 && (id = parse_run_id(argv[i])) > 0)
-			continue;
-		else
-			return usage_error(&cmd_follow_entry, "unexpected "
-			    "argument \"%s\"", argv[i]);
-	}
-	if (id <= 0)
-		return usage_error(&cmd_follow_entry, "expects a run id");
-	return follow_run(id, cancel);
+	if ((id = args_run_id(a, 0)) < 0)
+		return 2;
+	return follow_run(id, args_has(a, "cancel-on-interrupt"));
 }
+
+static const struct cmd_opt follow_opts[] = {
+	{ "cancel-on-interrupt", 0, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
 
 const struct cmd_entry cmd_follow_entry = {
 	.name = "follow",
-	.usage = "ID [--cancel-on-interrupt]",
+	.args = "ID",
+	.need = "a run id",
+	.lower = 1,
+	.upper = 1,
+	.opts = follow_opts,
 	.summary = "watch a run's progress until it ends",
-	.needs_daemon = 1,
 	.exec = cmd_follow,
 };

@@ -5,16 +5,14 @@
 #include "weftctl.h"
 
 static int
-cmd_job_show(int argc, char **argv)
+cmd_job_show(struct args *a)
 {
 	json_t	*rep, *j, *runs, *r;
 	size_t	 i;
 	char	*params;
 
-	if (argc != 2)
-		return usage_error(&cmd_job_show_entry, "expects a job name");
 	if ((rep = client_request(json_pack("{s:s, s:s}", "cmd", "job.show",
-	    "job", argv[1]), NULL)) == NULL)
+	    "job", a->argv[0]), NULL)) == NULL)
 		return 1;
 	if (!reply_ok(rep))
 		return 1;
@@ -54,8 +52,10 @@ cmd_job_show(int argc, char **argv)
 
 const struct cmd_entry cmd_job_show_entry = {
 	.name = "job show",
-	.usage = "NAME",
+	.args = "NAME",
+	.need = "a job name",
+	.lower = 1,
+	.upper = 1,
 	.summary = "show one job and its recent runs",
-	.needs_daemon = 1,
 	.exec = cmd_job_show,
 };

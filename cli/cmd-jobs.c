@@ -4,13 +4,11 @@
 #include "weftctl.h"
 
 static int
-cmd_jobs(int argc, char **argv)
+cmd_jobs(struct args *a)
 {
 	json_t	*rep, *jobs, *j;
 	size_t	 i;
 
-	if (argc != 1)
-		return usage_error(&cmd_jobs_entry, "takes no arguments");
 	if ((rep = client_request(json_pack("{s:s}", "cmd", "jobs"),
 	    NULL)) == NULL)
 		return 1;
@@ -53,8 +51,7 @@ cmd_jobs(int argc, char **argv)
 
 const struct cmd_entry cmd_jobs_entry = {
 	.name = "jobs",
-	.usage = "",
+	.upper = 0,
 	.summary = "list the jobs",
-	.needs_daemon = 1,
 	.exec = cmd_jobs,
 };

@@ -8,27 +8,18 @@
 #include <string.h>
 
 #include "weftctl.h"
-#include "weftd.h"
 
 static int
-cmd_plugin_verify(int argc, char **argv)
+cmd_plugin_verify(struct args *a)
 {
-	int bad = 0;
+	int	 bad = 0;
+	char	**argv = a->argv;
 
-	if (argc < 2)
-		return usage_error(&cmd_plugin_verify_entry, "expects plugin "
-		    "files");
-	for (int i = 1; i < argc; i++) {
+	for (int i = 0; i < a->argc; i++) {
 		struct plugin	 p;
-		char		 why[1024];
 		char		*traits;
 
-		memset(&p, 0, sizeof p);
-		if (unsafe_path(argv[i], why, sizeof why) != NULL) {
-			p.path = xstrdup(argv[i]);
-			p.rejected = xstrdup(why);
-		} else
-			catalog_probe(argv[i], &p);
+		plugin_probe(argv[i], &p);
 		if (p.rejected != NULL) {
 			printf("%s: rejected: %s\n", argv[i], p.rejected);
 			bad++;
@@ -40,19 +31,17 @@ cmd_plugin_verify(int argc, char **argv)
 			    p.summary);
 			free(traits);
 		}
-		free(p.path);
-		free(p.name);
-		free(p.version);
-		free(p.summary);
-		free(p.rejected);
+		plugin_clear(&p);
 	}
 	return bad ? 1 : 0;
 }
 
 const struct cmd_entry cmd_plugin_verify_entry = {
 	.name = "plugin verify",
-	.usage = "FILE.so...",
+	.args = "FILE.so...",
+	.need = "plugin files",
+	.lower = 1,
+	.upper = -1,
 	.summary = "check plugin files as weftd would, without installing",
-	.needs_daemon = 0,
 	.exec = cmd_plugin_verify,
 };

@@ -4,13 +4,11 @@
 #include "weftctl.h"
 
 static int
-cmd_plugins(int argc, char **argv)
+cmd_plugins(struct args *a)
 {
 	json_t	*rep, *ps, *p;
 	size_t	 i;
 
-	if (argc != 1)
-		return usage_error(&cmd_plugins_entry, "takes no arguments");
 	if ((rep = client_request(json_pack("{s:s}", "cmd", "plugins"),
 	    NULL)) == NULL)
 		return 1;
@@ -39,8 +37,7 @@ cmd_plugins(int argc, char **argv)
 
 const struct cmd_entry cmd_plugins_entry = {
 	.name = "plugins",
-	.usage = "",
+	.upper = 0,
 	.summary = "list plugins and why any were rejected",
-	.needs_daemon = 1,
 	.exec = cmd_plugins,
 };

@@ -7,12 +7,10 @@
 #include "weftctl.h"
 
 static int
-cmd_reload(int argc, char **argv)
+cmd_reload(struct args *a)
 {
 	json_t *rep;
 
-	if (argc != 1)
-		return usage_error(&cmd_reload_entry, "takes no arguments");
 	if ((rep = client_request(json_pack("{s:s}", "cmd", "reload"),
 	    NULL)) == NULL)
 		return 1;
@@ -29,8 +27,7 @@ cmd_reload(int argc, char **argv)
 
 const struct cmd_entry cmd_reload_entry = {
 	.name = "reload",
-	.usage = "",
+	.upper = 0,
 	.summary = "re-read configuration, jobs and plugins (all or nothing)",
-	.needs_daemon = 1,
 	.exec = cmd_reload,
 };

@@ -4,13 +4,13 @@
 #include "weftctl.h"
 
 static int
-cmd_run_show(int argc, char **argv)
+cmd_run_show(struct args *a)
 {
 	json_t		*rep, *r;
 	long long	 id;
 
-	if (argc != 2 || (id = parse_run_id(argv[1])) < 0)
-		return usage_error(&cmd_run_show_entry, "expects a run id");
+	if ((id = args_run_id(a, 0)) < 0)
+		return 2;
 	if ((rep = client_request(json_pack("{s:s, s:I}", "cmd", "run.show",
 	    "id", (json_int_t)id), NULL)) == NULL)
 		return 1;
@@ -27,8 +27,10 @@ cmd_run_show(int argc, char **argv)
 
 const struct cmd_entry cmd_run_show_entry = {
 	.name = "run show",
-	.usage = "ID",
+	.args = "ID",
+	.need = "a run id",
+	.lower = 1,
+	.upper = 1,
 	.summary = "show a run's record",
-	.needs_daemon = 1,
 	.exec = cmd_run_show,
 };

@@ -1,10 +1,9 @@
 /*
  * cmd-run.c - weftctl run NAME [--strategy S] [--concurrency N]
- * [--set key=value]... [--wait]: start a run; with --wait, wait for it
- * and print its record, exiting 0 only if it succeeded.
+ * [--set key=value]... [--wait | --follow]: start a run; with --wait,
+ * wait for it and print its record, exiting 0 only if it succeeded.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,65 +21,33 @@ on_started(json_t *rep)
 }
 
 static int
-cmd_run(int argc, char **argv)
+cmd_run(struct args *a)
 {
 	json_t		*req, *sets, *rep, *rec;
-	int		 wait = 0, follow = 0, cancel_on_int = 0, rc;
-	const char	*job = NULL;
+	int		 wait = args_has(a, "wait"), follow = args_has(a, "follow");
+	int		 rc;
+	const char	*s;
 
-	req = json_pack("{s:s}", "cmd", "run");
+	req = json_pack("{s:s, s:s}", "cmd", "run", "job", a->argv[0]);
+	if ((s = args_get(a, "strategy")) != NULL)
+		json_object_set_new(req, "strategy", json_string(s));
+	if ((s = args_get(a, "concurrency")) != NULL) {
+		char	*end;
+		long	 n;
+
+		errno = 0;
+		n = strtol(s, &end, 10);
+		if (*s == '\0' || *end != '\0' || n < 1 || errno != 0) {
+			json_decref(req);
+			return usage_error(&cmd_run_entry, "--concurrency: "
+			    "expected a positive integer, got \"%s\"", s);
+		}
+		json_object_set_new(req, "concurrency", json_integer(n));
+	}
 	sets = json_array();
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--wait") == 0 || strcmp(a, "-w") == 0)
-			wait = 1;
-		else if (strcmp(a, "--follow") == 0 || strcmp(a, "-f") == 0)
-			follow = 1;
-		else if (strcmp(a, "--cancel-on-interrupt") == 0)
-			cancel_on_int = 1;
-		else if ((strcmp(a, "--strategy") == 0 ||
-		    strcmp(a, "--concurrency") == 0 ||
-		    strcmp(a, "--set") == 0) && i + 1 == argc) {
-			json_decref(req);
-			json_decref(sets);
-			return usage_error(&cmd_run_entry, "%s needs a value",
-			    a);
-		} else if (strcmp(a, "--strategy") == 0)
-			json_object_set_new(req, "strategy",
-			    json_string(argv[++i]));
-		else if (strcmp(a, "--concurrency") == 0) {
-			char	*end;
-			long	 n;
-
-			errno = 0;
-			n = strtol(argv[++i], &end, 10);
-			if (*argv[i] == '\0' || *end != '\0' || n < 1 ||
-			    errno != 0) {
-				json_decref(req);
-				json_decref(sets);
-				return usage_error(&cmd_run_entry,
-				    "--concurrency: expected a positive "
-				    "integer, got \"%s\"", argv[i]);
-			}
-			json_object_set_new(req, "concurrency",
-			    json_integer(n));
-		} else if (strcmp(a, "--set") == 0)
-			json_array_append_new(sets, json_string(argv[++i]));
-		else if (a[0] == '-' || job != NULL) {
-			json_decref(req);
-			json_decref(sets);
-			return usage_error(&cmd_run_entry, "unexpected "
-			    "argument \"%s\"", a);
-		} else
-			job = a;
-	}
-	if (job == NULL) {
-		json_decref(req);
-		json_decref(sets);
-		return usage_error(&cmd_run_entry, "expects a job name");
-	}
-	json_object_set_new(req, "job", json_string(job));
+	for (size_t i = 0; i < args_count(a, "set"); i++)
+		json_array_append_new(sets, json_string(args_value(a, "set",
+		    i)));
 	json_object_set_new(req, "set", sets);
 	if (wait && !follow)
 		json_object_set_new(req, "wait", json_true());
@@ -92,7 +59,7 @@ cmd_run(int argc, char **argv)
 		long long id = jint(json_object_get(rep, "run"), "id");
 
 		json_decref(rep);
-		return follow_run(id, cancel_on_int);
+		return follow_run(id, args_has(a, "cancel-on-interrupt"));
 	}
 	if (!wait) {
 		json_t *r = json_object_get(rep, "run");
@@ -115,10 +82,23 @@ cmd_run(int argc, char **argv)
 	return rc;
 }
 
+static const struct cmd_opt run_opts[] = {
+	{ "strategy", 0, "S", 0 },
+	{ "concurrency", 0, "N", 0 },
+	{ "set", 0, "k=v", 1 },
+	{ "wait", 'w', NULL, 0 },
+	{ "follow", 'f', NULL, 0 },
+	{ "cancel-on-interrupt", 0, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "NAME [--strategy S] [--concurrency N] [--set k=v] [--wait|--follow]",
+	.args = "NAME",
+	.need = "a job name",
+	.lower = 1,
+	.upper = 1,
+	.opts = run_opts,
 	.summary = "start a run of a job",
-	.needs_daemon = 1,
 	.exec = cmd_run,
 };

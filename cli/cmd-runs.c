@@ -5,17 +5,14 @@
 #include "weftctl.h"
 
 static int
-cmd_runs(int argc, char **argv)
+cmd_runs(struct args *a)
 {
 	json_t	*req, *rep, *runs, *r;
 	size_t	 i;
 
-	if (argc > 2)
-		return usage_error(&cmd_runs_entry, "expects at most a job "
-		    "name");
 	req = json_pack("{s:s, s:i}", "cmd", "runs", "limit", 50);
-	if (argc == 2)
-		json_object_set_new(req, "job", json_string(argv[1]));
+	if (a->argc == 1)
+		json_object_set_new(req, "job", json_string(a->argv[0]));
 	if ((rep = client_request(req, NULL)) == NULL)
 		return 1;
 	if (!reply_ok(rep))
@@ -47,8 +44,9 @@ cmd_runs(int argc, char **argv)
 
 const struct cmd_entry cmd_runs_entry = {
 	.name = "runs",
-	.usage = "[NAME]",
+	.args = "[NAME]",
+	.lower = 0,
+	.upper = 1,
 	.summary = "list running and recent runs",
-	.needs_daemon = 1,
 	.exec = cmd_runs,
 };

@@ -4,13 +4,11 @@
 #include "weftctl.h"
 
 static int
-cmd_status(int argc, char **argv)
+cmd_status(struct args *a)
 {
 	json_t	*rep, *errs, *e;
 	size_t	 i;
 
-	if (argc != 1)
-		return usage_error(&cmd_status_entry, "takes no arguments");
 	if ((rep = client_request(json_pack("{s:s}", "cmd", "status"),
 	    NULL)) == NULL)
 		return 1;
@@ -41,8 +39,7 @@ cmd_status(int argc, char **argv)
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "",
+	.upper = 0,
 	.summary = "show the daemon's state",
-	.needs_daemon = 1,
 	.exec = cmd_status,
 };

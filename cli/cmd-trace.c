@@ -251,23 +251,16 @@ svg(json_t *tr)
 }
 
 static int
-cmd_trace(int argc, char **argv)
+cmd_trace(struct args *a)
 {
 	const char	*format = "chrome";
-	long long	 id = -1;
+	long long	 id;
 	json_t		*rep, *tr;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (id < 0 && (id = parse_run_id(argv[i])) > 0)
-			continue;
-		else
-			return usage_error(&cmd_trace_entry, "unexpected "
-			    "argument \"%s\"", argv[i]);
-	}
-	if (id <= 0)
-		return usage_error(&cmd_trace_entry, "expects a run id");
+	if ((id = args_run_id(a, 0)) < 0)
+		return 2;
+	if (args_has(a, "format"))
+		format = args_get(a, "format");
 	if (strcmp(format, "chrome") != 0 && strcmp(format, "svg") != 0 &&
 	    strcmp(format, "json") != 0)
 		return usage_error(&cmd_trace_entry, "--format: chrome, svg "
@@ -288,10 +281,18 @@ cmd_trace(int argc, char **argv)
 	return 0;
 }
 
+static const struct cmd_opt trace_opts[] = {
+	{ "format", 0, "chrome|svg|json", 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct cmd_entry cmd_trace_entry = {
 	.name = "trace",
-	.usage = "ID [--format chrome|svg|json]",
+	.args = "ID",
+	.need = "a run id",
+	.lower = 1,
+	.upper = 1,
+	.opts = trace_opts,
 	.summary = "a run's timeline (Chrome trace or SVG)",
-	.needs_daemon = 1,
 	.exec = cmd_trace,
 };

@@ -1,9 +1,10 @@
 /*
  * weftctl.c - the command-line client of weftd.  Each command lives in
- * its own cmd-*.c file and exports one struct cmd_entry.
+ * its own cmd-*.c file and exports one struct cmd_entry that declares
+ * its arguments and options; this file parses them for every command
+ * alike and makes the usage text from the table.
  * Exit codes: 0 ok, 1 failed, 2 usage.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +26,33 @@ static const struct cmd_entry *const cmd_table[] = {
 const char	*socket_path;
 int		 json_output;
 
+/* usage_of - "NAME [--opt ARG] [--flag]" for a command. */
+static char *
+usage_of(const struct cmd_entry *c)
+{
+	char	*s = xstrdup(c->args ? c->args : ""), *t;
+
+	for (const struct cmd_opt *o = c->opts; o != NULL && o->name; o++) {
+		xasprintf(&t, "%s%s[--%s%s%s]%s", s, *s ? " " : "", o->name,
+		    o->arg ? " " : "", o->arg ? o->arg : "",
+		    o->repeat ? "..." : "");
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: weftctl [-s socket] [--json] command [args]\n"
 	    "commands:\n");
-	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
-		fprintf(f, "  %-10s %-34s %s\n", (*c)->name, (*c)->usage,
-		    (*c)->summary);
+	for (const struct cmd_entry *const *c = cmd_table; *c; c++) {
+		char *u = usage_of(*c);
+
+		fprintf(f, "  %s %s\n      %s\n", (*c)->name, u, (*c)->summary);
+		free(u);
+	}
 	fprintf(f, "The socket is -s, else $WEFT_SOCKET, else %s.\n",
 	    WEFT_SOCKET);
 }
@@ -41,21 +61,150 @@ usage(FILE *f)
 int
 usage_error(const struct cmd_entry *c, const char *fmt, ...)
 {
-	va_list ap;
+	va_list	 ap;
+	char	*u = usage_of(c);
 
 	fprintf(stderr, "weftctl %s: ", c->name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: weftctl %s %s\n", c->name, c->usage);
+	fprintf(stderr, "\nusage: weftctl %s %s\n", c->name, u);
+	free(u);
 	return 2;
+}
+
+static const struct cmd_opt *
+find_opt(const struct cmd_entry *c, const char *word, const char **inline_val)
+{
+	size_t len;
+
+	*inline_val = NULL;
+	for (const struct cmd_opt *o = c->opts; o != NULL && o->name; o++) {
+		if (word[1] != '-') {
+			if (word[1] == o->ch && word[2] == '\0')
+				return o;
+			continue;
+		}
+		len = strlen(o->name);
+		if (strncmp(word + 2, o->name, len) != 0)
+			continue;
+		if (word[2 + len] == '\0')
+			return o;
+		if (word[2 + len] == '=' && o->arg != NULL) {
+			*inline_val = word + 3 + len;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * parse - split a command's words into options (checked against its
+ * table) and positional arguments (counted).  0, or 2 after a usage
+ * error.
+ */
+static int
+parse(const struct cmd_entry *c, int argc, char **argv, struct args *a)
+{
+	int	only_args = 0;
+
+	memset(a, 0, sizeof *a);
+	a->entry = c;
+	a->argv = xcalloc((size_t)argc + 1, sizeof *a->argv);
+	a->opt = xcalloc((size_t)argc + 1, sizeof *a->opt);
+	a->val = xcalloc((size_t)argc + 1, sizeof *a->val);
+	for (int i = 0; i < argc; i++) {
+		const struct cmd_opt	*o;
+		const char		*v;
+
+		if (only_args || argv[i][0] != '-' || argv[i][1] == '\0') {
+			a->argv[a->argc++] = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0) {
+			only_args = 1;
+			continue;
+		}
+		if ((o = find_opt(c, argv[i], &v)) == NULL)
+			return usage_error(c, "unexpected argument \"%s\"",
+			    argv[i]);
+		if (o->arg != NULL && v == NULL) {
+			if (i + 1 == argc)
+				return usage_error(c, "%s needs a value",
+				    argv[i]);
+			v = argv[++i];
+		}
+		if (!o->repeat && args_has(a, o->name))
+			return usage_error(c, "--%s is given twice", o->name);
+		a->opt[a->nopts] = o;
+		a->val[a->nopts++] = v;
+	}
+	if (c->upper == 0 && a->argc > 0)
+		return usage_error(c, "takes no arguments");
+	if (a->argc < c->lower)
+		return usage_error(c, "expects %s", c->need);
+	if (c->upper >= 0 && a->argc > c->upper)
+		return usage_error(c, "unexpected argument \"%s\"",
+		    a->argv[c->upper]);
+	return 0;
+}
+
+int
+args_has(const struct args *a, const char *name)
+{
+	return args_count(a, name) != 0;
+}
+
+size_t
+args_count(const struct args *a, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nopts; i++)
+		n += strcmp(a->opt[i]->name, name) == 0;
+	return n;
+}
+
+/* args_value - the value of the k-th --name given, or NULL. */
+const char *
+args_value(const struct args *a, const char *name, size_t k)
+{
+	for (size_t i = 0; i < a->nopts; i++)
+		if (strcmp(a->opt[i]->name, name) == 0 && k-- == 0)
+			return a->val[i];
+	return NULL;
+}
+
+/* args_get - the value of --name (the last one given), or NULL. */
+const char *
+args_get(const struct args *a, const char *name)
+{
+	size_t n = args_count(a, name);
+
+	return n ? args_value(a, name, n - 1) : NULL;
+}
+
+/*
+ * args_run_id - positional argument i as a run id; -1 after a usage
+ * error (the caller returns 2).
+ */
+long long
+args_run_id(struct args *a, int i)
+{
+	long long id = parse_run_id(a->argv[i]);
+
+	if (id < 0)
+		usage_error(a->entry, "expects a run id, not \"%s\"",
+		    a->argv[i]);
+	return id;
 }
 
 int
 main(int argc, char **argv)
 {
 	const struct cmd_entry *const	*c;
-	int				 i, nwords;
+	struct args			 a;
+	int				 i, nwords, rc;
 
 	socket_path = getenv("WEFT_SOCKET");
 	if (socket_path == NULL || *socket_path == '\0')
@@ -118,5 +267,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	nwords = strchr((*c)->name, ' ') ? 2 : 1;
-	return (*c)->exec(argc - i - nwords + 1, argv + i + nwords - 1);
+	if ((rc = parse(*c, argc - i - nwords, argv + i + nwords, &a)) != 0)
+		return rc;
+	rc = (*c)->exec(&a);
+	free(a.argv);
+	free(a.opt);
+	free(a.val);
+	return rc;
 }

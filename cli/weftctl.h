@@ -4,12 +4,37 @@
 
 #include "common.h"
 
+/* An option of a command: --name [ARG], or -c. */
+struct cmd_opt {
+	const char	*name;
+	char		 ch;		/* a short form, or 0 */
+	const char	*arg;		/* the value's name; NULL: a flag */
+	int		 repeat;	/* may be given more than once */
+};
+
+/* What weftctl.c parsed of a command's words. */
+struct args {
+	const struct cmd_entry	 *entry;
+	int			  argc;		/* positional arguments */
+	char			**argv;
+	size_t			  nopts;	/* options given, in order */
+	const struct cmd_opt	**opt;
+	const char		**val;
+};
+
+/*
+ * One command, as tmux's struct cmd_entry: what it takes is declared
+ * here, and weftctl.c parses and checks it (and makes the usage text)
+ * the same way for every command.
+ */
 struct cmd_entry {
-	const char	*name;		/* "run" or "run show" */
-	const char	*usage;		/* arguments, for the usage line */
-	const char	*summary;
-	int		 needs_daemon;
-	int		 (*exec)(int, char **);
+	const char		*name;		/* "run" or "run show" */
+	const char		*args;		/* positional, for usage: "ID" */
+	const char		*need;		/* "a run id", when missing */
+	int			 lower, upper;	/* how many (-1: no limit) */
+	const struct cmd_opt	*opts;		/* ended by a NULL name */
+	const char		*summary;
+	int			(*exec)(struct args *);
 };
 
 /* cmd-*.c: one command each */
@@ -27,6 +52,11 @@ extern const char	*socket_path;
 extern int		 json_output;
 int	 usage_error(const struct cmd_entry *, const char *, ...)
 	    PRINTFLIKE(2, 3);
+int	 args_has(const struct args *, const char *);
+const char *args_get(const struct args *, const char *);
+size_t	 args_count(const struct args *, const char *);
+const char *args_value(const struct args *, const char *, size_t);
+long long args_run_id(struct args *, int);
 
 /* client.c */
 typedef void (*more_cb)(json_t *);

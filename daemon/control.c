@@ -20,7 +20,6 @@
 #include <event2/listener.h>
 
 #include "weftd.h"
-#include "handlers.h"
 
 #define REQUEST_MAX	(64 * 1024)
 #define REPLY_BACKLOG	(16 * 1024 * 1024)
@@ -32,6 +31,7 @@ struct conn {
 	gid_t			 gid;
 	pid_t			 pid;
 	int			 waiting;	/* a reply is pending */
+	long long		 wait_run;	/* for this run's end */
 	int			 closing;
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -40,10 +40,17 @@ static int			 nconns;
 static struct evconnlistener	*listener;
 static char			*socket_path;
 
+/* The commands, one file each (ctl-*.c). */
+static const struct handler *const handlers[] = {
+	&ctl_status_entry, &ctl_jobs_entry, &ctl_job_show_entry,
+	&ctl_run_entry, &ctl_runs_entry, &ctl_run_show_entry,
+	&ctl_cancel_entry, &ctl_plugins_entry, &ctl_reload_entry,
+	&ctl_trace_entry, NULL,
+};
+
 static void
 conn_free(struct conn *c)
 {
-	runs_forget_conn(c);
 	TAILQ_REMOVE(&conns, c, entry);
 	nconns--;
 	bufferevent_free(c->bev);
@@ -88,6 +95,85 @@ conn_reply_more(struct conn *c, json_t *o)
 	json_object_set_new(o, "ok", json_true());
 	json_object_set_new(o, "more", json_true());
 	send_line(c, o);
+}
+
+/* conn_fail - the final reply to the current request: an error. */
+void
+conn_fail(struct conn *c, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*m;
+
+	va_start(ap, fmt);
+	xvasprintf(&m, fmt, ap);
+	va_end(ap);
+	conn_reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", m));
+	free(m);
+}
+
+/* conn_wait_run - the final reply is the record of run id, when it ends. */
+void
+conn_wait_run(struct conn *c, long long id)
+{
+	c->wait_run = id;
+}
+
+/* on_run - a run ended: its record is the answer for who waits for it. */
+static void
+on_run(enum run_event ev, const struct run *r, const json_t *rec,
+    enum run_status st, void *arg)
+{
+	struct conn *c, *tmp;
+
+	if (ev != RUN_ENDED)
+		return;
+	for (c = TAILQ_FIRST(&conns); c != NULL; c = tmp) {
+		tmp = TAILQ_NEXT(c, entry);
+		if (c->wait_run != r->id)
+			continue;
+		c->wait_run = 0;
+		conn_reply(c, json_pack("{s:O}", "record", rec));
+	}
+}
+
+/* req_job - the job a request names, or NULL after replying why not. */
+struct job *
+req_job(struct conn *c, json_t *req)
+{
+	const char	*name = json_string_value(json_object_get(req, "job"));
+	struct job	*j;
+
+	if (name == NULL) {
+		conn_fail(c, "missing \"job\"");
+		return NULL;
+	}
+	if ((j = config_find_job(weftd.conf, name)) == NULL)
+		conn_fail(c, "no job named \"%s\" (see weftctl jobs)", name);
+	return j;
+}
+
+/* req_id - the run id a request names: 0, or -1 after replying. */
+int
+req_id(struct conn *c, json_t *req, long long *id)
+{
+	json_t *v = json_object_get(req, "id");
+
+	if (!json_is_integer(v) || json_integer_value(v) < 1) {
+		conn_fail(c, "missing or bad run \"id\" (a positive integer)");
+		return -1;
+	}
+	*id = json_integer_value(v);
+	return 0;
+}
+
+json_t *
+errors_json(const struct errlist *el)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < el->n; i++)
+		json_array_append_new(a, json_string(el->v[i]));
+	return a;
 }
 
 static void
@@ -341,6 +427,7 @@ control_listen(const char *path, mode_t mode, char **cause)
 	}
 	socket_path = xstrdup(path);
 	log_info("control socket %s (mode %04o)", path, (unsigned)mode);
+	runs_observe(on_run, NULL);
 	return 0;
 }
 
@@ -360,6 +447,7 @@ control_adopt(int fd, char **cause)
 		return -1;
 	}
 	log_info("control socket from systemd (fd %d)", fd);
+	runs_observe(on_run, NULL);
 	return 0;
 }
 

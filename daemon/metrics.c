@@ -19,9 +19,7 @@
 static const double buckets[] = { 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60,
     300, 900, 3600 };
 #define NBUCKETS	(sizeof buckets / sizeof *buckets)
-static const char *const classes[] = { "ok", "failed", "timed_out",
-    "cancelled", "crashed" };
-#define NCLASSES	5
+#define NCLASSES	RUN_NSTATUS
 
 struct jobstat {
 	char			*job;
@@ -51,31 +49,20 @@ stat_of(const char *job)
 	return s;
 }
 
-static int
-class_of(const char *status)
+/* on_run - count an ended run's record. */
+static void
+on_run(enum run_event ev, const struct run *r, const json_t *rec,
+    enum run_status st, void *arg)
 {
-	if (strcmp(status, "ok") == 0)
-		return 0;
-	if (strcmp(status, "timed out") == 0)
-		return 2;
-	if (strcmp(status, "cancelled") == 0)
-		return 3;
-	if (strncmp(status, "crashed", 7) == 0)
-		return 4;
-	return 1;
-}
-
-/* metrics_record - count a finished run's record. */
-void
-metrics_record(const json_t *rec)
-{
-	struct jobstat	*s = stat_of(json_string_value(json_object_get(rec,
-			    "job")));
+	struct jobstat	*s;
 	json_t		*t = json_object_get(rec, "tasks");
 	double		 wall = json_number_value(json_object_get(rec,
 			    "wall_s"));
 
-	s->runs[class_of(json_string_value(json_object_get(rec, "status")))]++;
+	if (ev != RUN_ENDED)
+		return;
+	s = stat_of(r->job);
+	s->runs[st]++;
 	s->tasks_ok += (unsigned long long)json_integer_value(
 	    json_object_get(t, "ok"));
 	s->tasks_failed += (unsigned long long)json_integer_value(
@@ -131,7 +118,7 @@ on_metrics(struct evhttp_request *req, void *arg)
 			evbuffer_add_printf(b, "weft_runs_total{job=\"");
 			label(b, s->job);
 			evbuffer_add_printf(b, "\",status=\"%s\"} %llu\n",
-			    classes[c], s->runs[c]);
+			    run_status_class((enum run_status)c), s->runs[c]);
 		}
 	evbuffer_add_printf(b, "# HELP weft_tasks_total Tasks of ended runs, "
 	    "by job and status.\n# TYPE weft_tasks_total counter\n");
@@ -252,6 +239,7 @@ metrics_listen(const char *addr, char **cause)
 	}
 	log_info("metrics on http://%s/metrics", addr);
 	free(host);
+	runs_observe(on_run, NULL);
 	return 0;
 }
 

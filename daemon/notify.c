@@ -21,6 +21,13 @@ static struct sockaddr_un	 notify_sa;
 static socklen_t		 notify_len;
 static struct event		*watchdog_ev;
 
+static void
+on_run(enum run_event ev, const struct run *r, const json_t *rec,
+    enum run_status st, void *arg)
+{
+	notify_status();
+}
+
 /* notify_init - take NOTIFY_SOCKET from the environment (and hide it
  * from runners and plugins). */
 void
@@ -46,6 +53,7 @@ notify_init(void)
 	if (notify_fd < 0)
 		log_warn("socket for NOTIFY_SOCKET");
 	unsetenv("NOTIFY_SOCKET");
+	runs_observe(on_run, NULL);
 }
 
 /* notify - send one datagram of newline-separated assignments. */

@@ -1,8 +1,10 @@
 /*
- * run.c - the supervisor's side of runs: start a runner child, read its
- * framed messages, enforce the job's timeout, reap it, and turn what it
- * said and how it ended into the run record, which is appended (and
- * fsync'd) to the metrics log and the run history.
+ * run.c - the supervisor's side of runs: spawn a weft-runner with the
+ * one job it is to run, read its messages (lib/proto.c), enforce the
+ * job's timeout, reap it, and hand the composed record to the history
+ * and to whoever observes runs (metrics, systemd status, waiting
+ * clients).  Nothing here runs plugin code or trusts what a runner says
+ * beyond what proto.c has checked.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -18,148 +20,38 @@
 
 #include "weftd.h"
 
-struct waiter {
-	struct conn		*conn;
-	TAILQ_ENTRY(waiter)	 entry;
-};
-
-struct run {
-	long long		 id;
-	char			*job;
-	char			*workload;
-	char			*strategy;
-	char			*trigger;
-	long			 concurrency;
-	pid_t			 pid;
-	int			 fd;
-	struct event		*ev_read;
-	struct event		*ev_timeout;
-	struct event		*ev_kill;
-	struct evbuffer		*in;
-	double			 started_wall, started_mono;
-	int			 reaped, eof;
-	int			 wstatus;
-	struct rusage		 ru;
-	int			 timed_out, cancelled;
-	int			 auto_picked;	/* strategy: auto chose */
-	uint64_t		 timeout_ms;
-	json_t			*record;	/* what the runner reported */
-	json_t			*trace;		/* its task timeline */
-	char			*error;		/* an error message from it */
-	long long		 done, failed, total;
-	long long		 units_done, units_total;
-	struct run_shared	*shared;
-	TAILQ_HEAD(, waiter)	 waiters;
-	TAILQ_ENTRY(run)	 entry;
+struct observer {
+	run_observer		 fn;
+	void			*arg;
 };
 
 static TAILQ_HEAD(runq, run) active = TAILQ_HEAD_INITIALIZER(active);
 static int		 nactive;
-static json_t		*history;	/* records, oldest first */
-static long long	 next_id = 1;
+static struct observer	 observers[8];
+static size_t		 nobservers;
 
 static void	run_finish(struct run *);
 
-static char *
-history_path(void)
-{
-	char *p;
-
-	xasprintf(&p, "%s/history.jsonl", weftd.conf->state_dir);
-	return p;
-}
-
-/* runs_init - load the run history kept in the state directory. */
+/* runs_observe - call fn on every run's start and end. */
 void
-runs_init(void)
+runs_observe(run_observer fn, void *arg)
 {
-	char		*path = history_path(), *line = NULL;
-	FILE		*f;
-	size_t		 cap = 0;
-	ssize_t		 n;
-	long		 lineno = 0;
-	size_t		 keep = (size_t)weftd.conf->history_size;
-
-	history = json_array();
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno != ENOENT)
-			log_warn("run history %s", path);
-		free(path);
-		return;
-	}
-	while ((n = getline(&line, &cap, f)) > 0) {
-		json_t		*o;
-		json_error_t	 err;
-
-		lineno++;
-		if ((o = json_loads(line, 0, &err)) == NULL ||
-		    !json_is_integer(json_object_get(o, "id"))) {
-			log_warnx("%s:%ld: skipping a damaged history line: %s",
-			    path, lineno, o ? "no id" : err.text);
-			json_decref(o);
-			continue;
-		}
-		if (json_integer_value(json_object_get(o, "id")) >= next_id)
-			next_id = json_integer_value(json_object_get(o,
-			    "id")) + 1;
-		json_array_append_new(history, o);
-		if (json_array_size(history) > keep)
-			json_array_remove(history, 0);
-	}
-	free(line);
-	fclose(f);
-	/* Keep the file from growing without bound: rewrite what we keep. */
-	if ((size_t)lineno > 2 * keep) {
-		char	*tmp;
-		FILE	*t;
-
-		xasprintf(&tmp, "%s.tmp", path);
-		if ((t = fopen(tmp, "w")) != NULL) {
-			size_t	 i;
-			json_t	*o;
-
-			json_array_foreach(history, i, o) {
-				json_dumpf(o, t, JSON_COMPACT);
-				fputc('\n', t);
-			}
-			if (fflush(t) == 0 && fsync(fileno(t)) == 0 &&
-			    fclose(t) == 0)
-				rename(tmp, path);
-			else
-				unlink(tmp);
-		}
-		free(tmp);
-	}
-	log_debug("run history: %zu records, next run id %lld",
-	    json_array_size(history), next_id);
-	free(path);
+	if (nobservers == sizeof observers / sizeof *observers)
+		fatalx("runs_observe: too many observers");
+	observers[nobservers].fn = fn;
+	observers[nobservers++].arg = arg;
 }
 
-/* append_line - append one JSON line to path and fsync it. */
 static void
-append_line(const char *path, const json_t *o)
+tell(enum run_event ev, const struct run *r, const json_t *rec,
+    enum run_status st)
 {
-	char	*s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
-	size_t	 len = strlen(s);
-	int	 fd;
-
-	s[len] = '\n';	/* json_dumps leaves room for the NUL */
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640)) < 0) {
-		log_warn("cannot open %s", path);
-		free(s);
-		return;
-	}
-	if (write(fd, s, len + 1) != (ssize_t)(len + 1))
-		log_warn("cannot append to %s", path);
-	else if (fsync(fd) != 0)
-		log_warn("fsync %s", path);
-	close(fd);
-	free(s);
+	for (size_t i = 0; i < nobservers; i++)
+		observers[i].fn(ev, r, rec, st, observers[i].arg);
 }
 
-static struct run *
-find_active(long long id)
+struct run *
+run_find(long long id)
 {
 	struct run *r;
 
@@ -175,33 +67,31 @@ runs_active(void)
 	return nactive;
 }
 
-/* job_active - the id of the job's running run, or 0. */
-int
-job_active(const char *job)
+/* job_running - the job's running run, or NULL. */
+struct run *
+job_running(const char *job)
 {
 	struct run *r;
 
 	TAILQ_FOREACH(r, &active, entry)
 		if (strcmp(r->job, job) == 0)
-			return (int)r->id;
-	return 0;
+			return r;
+	return NULL;
 }
 
-static void
-iso_time(double t, char *buf, size_t len)
+/* runs_each - fn on every running run, newest first. */
+void
+runs_each(void (*fn)(const struct run *, void *), void *arg)
 {
-	time_t		s = (time_t)t;
-	struct tm	tm;
-	char		tmp[32];
+	struct run *r;
 
-	gmtime_r(&s, &tm);
-	strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", tmp, (int)((t - (double)s) * 1000));
+	TAILQ_FOREACH_REVERSE(r, &active, runq, entry)
+		fn(r, arg);
 }
 
-/* running_json - what is known of a run still going. */
-static json_t *
-running_json(const struct run *r)
+/* run_json - what is known of a run still going. */
+json_t *
+run_json(const struct run *r)
 {
 	char	 started[40];
 	json_t	*o;
@@ -222,45 +112,6 @@ running_json(const struct run *r)
 	return o;
 }
 
-/* runs_list - running runs, then history newest first; job may be NULL. */
-json_t *
-runs_list(const char *job, int limit)
-{
-	json_t		*a = json_array();
-	struct run	*r;
-	size_t		 i;
-
-	TAILQ_FOREACH_REVERSE(r, &active, runq, entry)
-		if (job == NULL || strcmp(r->job, job) == 0)
-			json_array_append_new(a, running_json(r));
-	for (i = json_array_size(history); i > 0; i--) {
-		json_t *o = json_array_get(history, i - 1);
-
-		if (limit > 0 && (int)json_array_size(a) >= limit)
-			break;
-		if (job == NULL || strcmp(json_string_value(json_object_get(o,
-		    "job")), job) == 0)
-			json_array_append(a, o);
-	}
-	return a;
-}
-
-/* run_lookup - a run's record (or its state if running), or NULL. */
-json_t *
-run_lookup(long long id)
-{
-	struct run	*r;
-	size_t		 i;
-	json_t		*o;
-
-	if ((r = find_active(id)) != NULL)
-		return running_json(r);
-	json_array_foreach(history, i, o)
-		if (json_integer_value(json_object_get(o, "id")) == id)
-			return json_incref(o);
-	return NULL;
-}
-
 /* runs_tasks_in_flight - tasks of running runs not yet done. */
 long long
 runs_tasks_in_flight(void)
@@ -271,18 +122,6 @@ runs_tasks_in_flight(void)
 	TAILQ_FOREACH(r, &active, entry)
 		n += r->total - r->done;
 	return n;
-}
-
-/* job_progress - the running run of a job, for weftctl jobs. */
-json_t *
-job_progress(const char *job)
-{
-	struct run *r;
-
-	TAILQ_FOREACH(r, &active, entry)
-		if (strcmp(r->job, job) == 0)
-			return running_json(r);
-	return NULL;
 }
 
 static void
@@ -335,55 +174,54 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 	stop_run(r);
 }
 
-/* handle_msg - one message from a runner.  -1 if it makes no sense. */
+/*
+ * handle_msg - one message from a runner, already checked by proto.c.
+ * -1 if it comes where it makes no sense (a second record, say).
+ */
 static int
-handle_msg(struct run *r, json_t *m)
+handle_msg(struct run *r, struct proto_msg *m)
 {
-	const char *type = json_string_value(json_object_get(m, "type"));
-
-	if (strcmp(type, "progress") == 0) {
-		r->done = json_integer_value(json_object_get(m, "done"));
-		r->failed = json_integer_value(json_object_get(m, "failed"));
-		r->total = json_integer_value(json_object_get(m, "total"));
-		r->units_done = json_integer_value(json_object_get(m,
-		    "units_done"));
-		r->units_total = json_integer_value(json_object_get(m,
-		    "units_total"));
-	} else if (strcmp(type, "start") == 0) {
-		r->total = json_integer_value(json_object_get(m, "total"));
-		if (json_is_integer(json_object_get(m, "concurrency")))
-			r->concurrency = (long)json_integer_value(
-			    json_object_get(m, "concurrency"));
-	} else if (strcmp(type, "record") == 0) {
-		if (r->record != NULL ||
-		    !json_is_object(json_object_get(m, "tasks")))
+	switch (m->type) {
+	case PROTO_START:
+		r->total = m->u.start.total;
+		r->concurrency = (long)m->u.start.concurrency;
+		return 0;
+	case PROTO_PROGRESS:
+		r->done = m->u.progress.done;
+		r->failed = m->u.progress.failed;
+		r->total = m->u.progress.total;
+		r->units_done = m->u.progress.units_done;
+		r->units_total = m->u.progress.units_total;
+		return 0;
+	case PROTO_RECORD:
+		if (r->record != NULL)
 			return -1;
-		r->record = json_incref(m);
-	} else if (strcmp(type, "trace") == 0) {
-		if (r->trace != NULL ||
-		    !json_is_array(json_object_get(m, "tasks")))
+		r->record = json_incref(m->json);
+		return 0;
+	case PROTO_TRACE:
+		if (r->trace != NULL)
 			return -1;
-		r->trace = json_incref(m);
-	} else if (strcmp(type, "error") == 0) {
-		const char *s = json_string_value(json_object_get(m,
-		    "message"));
-
-		if (s == NULL || r->error != NULL)
+		r->trace = json_incref(m->json);
+		return 0;
+	case PROTO_ERROR:
+		if (r->error != NULL)
 			return -1;
-		r->error = xstrdup(s);
-	} else
+		r->error = xstrdup(m->u.error.message);
+		return 0;
+	default:
 		return -1;
-	return 0;
+	}
 }
 
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct run	*r = arg;
-	int		 n;
-	size_t		 used;
-	json_t		*m;
-	char		 err[256];
+	struct run		*r = arg;
+	struct proto_msg	 m;
+	int			 n, rc;
+	size_t			 used, len, want;
+	unsigned char		 hdr[4], *p;
+	char			 err[256];
 
 	n = evbuffer_read(r->in, fd, 65536);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -396,29 +234,27 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	for (;;) {
-		size_t		 len = evbuffer_get_length(r->in), want;
-		unsigned char	 hdr[4], *p;
-		int		 rc;
-
 		/*
 		 * Linearize only a whole frame: a large one (a timeline)
 		 * arrives in many reads, and copying the buffer at each
-		 * would make it quadratic.  frame_parse still checks it.
+		 * would make it quadratic.  proto_parse checks it.
 		 */
-		if (evbuffer_copyout(r->in, hdr, sizeof hdr) < (ssize_t)sizeof hdr)
+		len = evbuffer_get_length(r->in);
+		if (evbuffer_copyout(r->in, hdr, 4) < 4)
 			return;
-		want = 4 + ((size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
-		    (size_t)hdr[2] << 8 | hdr[3]);
+		want = 4 + frame_length(hdr);
 		if (want <= FRAME_MAX + 4 && len < want)
 			return;	/* wait for the rest of the frame */
 		p = evbuffer_pullup(r->in, (ssize_t)(len < want ? len : want));
-		rc = frame_parse(p, len < want ? len : want, &used, &m, err,
+		rc = proto_parse(p, len < want ? len : want, &used, &m, err,
 		    sizeof err);
 		if (rc == 1) {
-			rc = handle_msg(r, m) == 0 ? 1 : -1;
-			if (rc < 0)
-				snprintf(err, sizeof err, "unexpected message");
-			json_decref(m);
+			if (handle_msg(r, &m) != 0) {
+				snprintf(err, sizeof err, "an unexpected %s "
+				    "message", proto_type_name(m.type));
+				rc = -1;
+			}
+			proto_clear(&m);
 			evbuffer_drain(r->in, used);
 		}
 		if (rc < 0) {
@@ -436,6 +272,58 @@ on_read(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * shared_page - a page for the runner's crash report: a memfd it maps
+ * as its fd 4.  The fd in *fd, the mapping returned; NULL on failure.
+ */
+static struct run_shared *
+shared_page(int *fd)
+{
+	struct run_shared *sh;
+
+	if ((*fd = memfd_create("weft-run", MFD_CLOEXEC)) < 0)
+		return NULL;
+	if (ftruncate(*fd, sizeof *sh) != 0 ||
+	    (sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    *fd, 0)) == MAP_FAILED) {
+		close(*fd);
+		return NULL;
+	}
+	sh->crash_task = -1;
+	return sh;
+}
+
+/* pick - the strategy a run of job uses, checked against its workload. */
+static const struct plugin *
+pick(const struct job *job, const struct plugin *wp, const char **strategy,
+    int *auto_picked, char **cause)
+{
+	const struct plugin *sp;
+
+	if (strcmp(*strategy, "auto") == 0) {
+		/* Many waits: coroutines; computation: threads. */
+		*strategy = (wp->traits & WEFT_TRAIT_IO_BOUND) &&
+		    !(wp->traits & WEFT_TRAIT_BLOCKING) ? "coro" : "threads";
+		*auto_picked = 1;
+	}
+	if ((sp = catalog_find(weftd.catalog, WEFT_KIND_STRATEGY,
+	    *strategy)) == NULL) {
+		xasprintf(cause, "job %s: strategy plugin \"%s\" is not "
+		    "available (see weftctl plugins)", job->name, *strategy);
+		return NULL;
+	}
+	if ((sp->traits & WEFT_TRAIT_MULTIPLEX) &&
+	    (wp->traits & WEFT_TRAIT_BLOCKING)) {
+		xasprintf(cause, "job %s: workload %s blocks its thread "
+		    "without weft's task I/O primitives, so under strategy %s "
+		    "(many tasks on one thread) it would stall every other "
+		    "task; use strategy threads or fork", job->name,
+		    job->workload, *strategy);
+		return NULL;
+	}
+	return sp;
+}
+
+/*
  * run_start - start a run of req->job.  On success returns 0 with *info
  * describing the new run; else -1 with the reason in *cause.  Takes
  * ownership of req in both cases.
@@ -447,9 +335,10 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	const struct plugin	*wp, *sp;
 	const char		*strategy = req->strategy ? req->strategy :
 				    job->strategy;
+	struct proto_run	 msg;
 	struct run		*r;
 	struct run_shared	*sh;
-	int			 fds[2], auto_picked = 0;
+	int			 fd, shfd, auto_picked = 0;
 	pid_t			 pid;
 
 	*cause = NULL;
@@ -469,66 +358,27 @@ run_start(struct run_request *req, json_t **info, char **cause)
 		    job->workload);
 		goto fail;
 	}
-	if (strcmp(strategy, "auto") == 0) {
-		/* Many waits: coroutines; computation: threads. */
-		strategy = (wp->traits & WEFT_TRAIT_IO_BOUND) &&
-		    !(wp->traits & WEFT_TRAIT_BLOCKING) ? "coro" : "threads";
-		auto_picked = 1;
-	}
-	if ((sp = catalog_find(weftd.catalog, WEFT_KIND_STRATEGY,
-	    strategy)) == NULL) {
-		xasprintf(cause, "job %s: strategy plugin \"%s\" is not "
-		    "available (see weftctl plugins)", job->name, strategy);
+	if ((sp = pick(job, wp, &strategy, &auto_picked, cause)) == NULL)
 		goto fail;
-	}
-	if ((sp->traits & WEFT_TRAIT_MULTIPLEX) &&
-	    (wp->traits & WEFT_TRAIT_BLOCKING)) {
-		xasprintf(cause, "job %s: workload %s blocks its thread "
-		    "without weft's task I/O primitives, so under strategy %s "
-		    "(many tasks on one thread) it would stall every other "
-		    "task; use strategy threads or fork", job->name,
-		    job->workload, strategy);
-		goto fail;
-	}
-	if (req->strategy == NULL || auto_picked) {
-		free(req->strategy);
-		req->strategy = xstrdup(strategy);
-	}
 	if (nactive >= weftd.conf->max_concurrent_runs) {
 		xasprintf(cause, "job %s: %d runs are going, the limit "
 		    "(max_concurrent_runs); try again when one ends",
 		    job->name, nactive);
 		goto fail;
 	}
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		xasprintf(cause, "pipe: %s", strerror(errno));
+	if ((sh = shared_page(&shfd)) == NULL) {
+		xasprintf(cause, "memfd for the runner: %s", strerror(errno));
 		goto fail;
 	}
-	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
-		xasprintf(cause, "mmap: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		goto fail;
-	}
-	sh->crash_task = -1;
-	if ((pid = fork()) < 0) {
-		xasprintf(cause, "fork: %s", strerror(errno));
+	if (runner_spawn(0, shfd, &fd, &pid, cause) != 0) {
 		munmap(sh, sizeof *sh);
-		close(fds[0]);
-		close(fds[1]);
+		close(shfd);
 		goto fail;
 	}
-	if (pid == 0) {
-		close(fds[0]);
-		runner_main(req, wp->path, sp->path, fds[1], sh);
-	}
-	setpgid(pid, pid);	/* as the child does: whoever runs first */
-	close(fds[1]);
+	close(shfd);
 
 	r = xcalloc(1, sizeof *r);
-	r->id = next_id++;
+	r->id = history_next_id();
 	r->job = xstrdup(job->name);
 	r->workload = xstrdup(job->workload);
 	r->strategy = xstrdup(strategy);
@@ -537,13 +387,31 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	r->concurrency = req->concurrency ? req->concurrency :
 	    job->concurrency;
 	r->pid = pid;
-	r->fd = fds[0];
+	r->fd = fd;
 	r->shared = sh;
 	r->timeout_ms = job->timeout_ms;
 	r->started_wall = now_wall();
 	r->started_mono = now_mono();
+
+	memset(&msg, 0, sizeof msg);
+	msg.id = r->id;
+	msg.job = job->name;
+	msg.file = job->file;
+	msg.text = job->text;
+	msg.sets = req->sets;
+	msg.strategy = strategy;
+	msg.concurrency = r->concurrency;
+	msg.workload_path = wp->path;
+	msg.strategy_path = sp->path;
+	msg.trace_max = weftd.conf->trace_max;
+	msg.log_level = log_getlevel();
+	msg.log_dest = weftd.log_dest;
+	/* A runner that dies before reading it is reaped like any other. */
+	if (proto_send(fd, PROTO_RUN, &msg) != 0)
+		log_warn("run %lld (%s): sending the job to its runner",
+		    r->id, r->job);
+
 	r->in = evbuffer_new();
-	TAILQ_INIT(&r->waiters);
 	evutil_make_socket_nonblocking(r->fd);
 	r->ev_read = event_new(weftd.base, r->fd, EV_READ | EV_PERSIST,
 	    on_read, r);
@@ -559,9 +427,9 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	nactive++;
 	log_info("run %lld (%s): started (%s, %s, pid %ld)", r->id, r->job,
 	    r->workload, r->strategy, (long)pid);
-	*info = running_json(r);
+	*info = run_json(r);
 	run_request_free(req);
-	notify_status();
+	tell(RUN_STARTED, r, NULL, RUN_OK);
 	return 0;
 fail:
 	run_request_free(req);
@@ -573,9 +441,7 @@ run_request_free(struct run_request *req)
 {
 	if (req == NULL)
 		return;
-	for (size_t i = 0; i < req->nsets; i++)
-		ydoc_free(req->sets[i]);
-	free(req->sets);
+	json_decref(req->sets);
 	free(req->strategy);
 	free(req->trigger);
 	free(req);
@@ -585,12 +451,11 @@ run_request_free(struct run_request *req)
 int
 run_cancel(long long id, char **cause)
 {
-	struct run *r = find_active(id);
+	struct run	*r = run_find(id);
+	json_t		*o;
 
 	if (r == NULL) {
-		json_t *o = run_lookup(id);
-
-		if (o != NULL) {
+		if ((o = history_lookup(id)) != NULL) {
 			xasprintf(cause, "run %lld has already ended (%s)", id,
 			    json_string_value(json_object_get(o, "status")));
 			json_decref(o);
@@ -615,37 +480,6 @@ runs_cancel_all(void)
 	}
 }
 
-void
-run_add_waiter(long long id, struct conn *c)
-{
-	struct run	*r = find_active(id);
-	struct waiter	*w;
-
-	if (r == NULL)
-		return;
-	w = xcalloc(1, sizeof *w);
-	w->conn = c;
-	TAILQ_INSERT_TAIL(&r->waiters, w, entry);
-}
-
-/* runs_forget_conn - a control connection closed: stop notifying it. */
-void
-runs_forget_conn(struct conn *c)
-{
-	struct run	*r;
-	struct waiter	*w, *tmp;
-
-	TAILQ_FOREACH(r, &active, entry) {
-		for (w = TAILQ_FIRST(&r->waiters); w != NULL; w = tmp) {
-			tmp = TAILQ_NEXT(w, entry);
-			if (w->conn != c)
-				continue;
-			TAILQ_REMOVE(&r->waiters, w, entry);
-			free(w);
-		}
-	}
-}
-
 /* runs_reap - collect every runner that has exited (on SIGCHLD). */
 void
 runs_reap(void)
@@ -660,213 +494,31 @@ runs_reap(void)
 			if (r->pid == pid)
 				break;
 		if (r == NULL)
-			continue;	/* a probe child, already handled */
+			continue;	/* a probe, already handled */
 		r->reaped = 1;
 		r->wstatus = status;
 		r->ru = ru;
-		/* Leftover processes of the run would hold the pipe open. */
+		/* Leftover processes of the run would hold the socket open. */
 		kill(-pid, SIGKILL);
 		if (r->eof)
 			run_finish(r);
 	}
 }
 
-/*
- * save_trace - keep the run's task timeline in state_dir/traces/ID.json
- * (written to a temp file and renamed), and drop the one that fell out
- * of the history.
- */
-static void
-save_trace(struct run *r, json_t *rec)
-{
-	char		*dir, *path, *tmp;
-	json_t		*o;
-	const char	*keys[] = { "id", "job", "workload", "strategy",
-			    "concurrency", "started", "wall_s", "status" };
-
-	xasprintf(&dir, "%s/traces", weftd.conf->state_dir);
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		log_warn("cannot make %s", dir);
-		free(dir);
-		return;
-	}
-	o = json_object();
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-		json_object_set(o, keys[i], json_object_get(rec, keys[i]));
-	json_object_set(o, "tasks", json_object_get(r->trace, "tasks"));
-	json_object_set(o, "not_kept", json_object_get(r->trace,
-	    "not_kept"));
-	xasprintf(&path, "%s/%lld.json", dir, r->id);
-	xasprintf(&tmp, "%s/.%lld.json.tmp", dir, r->id);
-	if (json_dump_file(o, tmp, JSON_COMPACT | JSON_REAL_PRECISION(9)) !=
-	    0 || rename(tmp, path) != 0) {
-		log_warn("cannot write %s", path);
-		unlink(tmp);
-	}
-	free(path);
-	if (r->id > weftd.conf->history_size) {
-		xasprintf(&path, "%s/%lld.json", dir,
-		    r->id - weftd.conf->history_size);
-		unlink(path);
-		free(path);
-	}
-	free(tmp);
-	free(dir);
-	json_decref(o);
-}
-
-/* run_trace - a finished run's timeline, or NULL (and why). */
-json_t *
-run_trace(long long id, char **cause)
-{
-	char		*path;
-	json_t		*o;
-	json_error_t	 err;
-
-	if (find_active(id) != NULL) {
-		xasprintf(cause, "run %lld is still going; its timeline is "
-		    "kept when it ends", id);
-		return NULL;
-	}
-	xasprintf(&path, "%s/traces/%lld.json", weftd.conf->state_dir, id);
-	if ((o = json_load_file(path, 0, &err)) == NULL)
-		xasprintf(cause, "no timeline for run %lld (%s)", id,
-		    err.text);
-	free(path);
-	return o;
-}
-
-/* status_of - the run's final status, as the record says it. */
-static char *
-status_of(struct run *r, const json_t *rec)
-{
-	char		*s;
-	int		 sig;
-	long long	 task;
-
-	if (r->timed_out)
-		return xstrdup("timed out");
-	if (r->cancelled)
-		return xstrdup("cancelled");
-	if (r->record != NULL && WIFEXITED(r->wstatus) &&
-	    WEXITSTATUS(r->wstatus) == 0) {
-		json_t *t = json_object_get(rec, "tasks");
-
-		return xstrdup(json_integer_value(json_object_get(t,
-		    "failed")) || json_integer_value(json_object_get(t,
-		    "cancelled")) ? "failed" : "ok");
-	}
-	if (WIFSIGNALED(r->wstatus)) {
-		sig = WTERMSIG(r->wstatus);
-		task = r->shared->crash_task;
-		if (r->shared->crash_signal == sig && task >= 0 &&
-		    r->shared->stack_overflow)
-			xasprintf(&s, "crashed: stack overflow (%s) in task "
-			    "%lld", signal_name(sig), task);
-		else if (r->shared->crash_signal == sig && task >= 0)
-			xasprintf(&s, "crashed: %s in task %lld",
-			    signal_name(sig), task);
-		else
-			xasprintf(&s, "crashed: %s", signal_name(sig));
-		return s;
-	}
-	return xstrdup("failed");
-}
-
-/* run_finish - the runner has exited and its pipe is drained. */
+/* run_finish - the runner has exited and its socket is drained. */
 static void
 run_finish(struct run *r)
 {
-	json_t		*rec, *tasks;
-	char		 started[40], ended[40], *status;
-	double		 wall = now_mono() - r->started_mono;
-	double		 user, sys;
-	long long	 ok, failed, total;
-	struct waiter	*w;
-	char		*path;
+	enum run_status	 st;
+	json_t		*rec;
 
-	user = (double)r->ru.ru_utime.tv_sec + r->ru.ru_utime.tv_usec / 1e6;
-	sys = (double)r->ru.ru_stime.tv_sec + r->ru.ru_stime.tv_usec / 1e6;
-	iso_time(r->started_wall, started, sizeof started);
-	iso_time(r->started_wall + wall, ended, sizeof ended);
-
-	rec = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:f, s:f, "
-	    "s:f, s:I}", "id", (json_int_t)r->id, "job", r->job, "workload",
-	    r->workload, "strategy", r->strategy, "concurrency",
-	    (json_int_t)r->concurrency, "trigger", r->trigger, "started",
-	    started, "ended", ended, "wall_s", wall, "user_s", user, "sys_s",
-	    sys, "max_rss_kb", (json_int_t)r->ru.ru_maxrss);
-	if (r->auto_picked)
-		json_object_set_new(rec, "strategy_picked_by",
-		    json_string("auto"));
-	if (r->record != NULL) {
-		const char *keys[] = { "strategy", "concurrency", "tasks",
-		    "latency_s", "summary", "results", "results_truncated",
-		    "failures" };
-
-		for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-			json_t *v = json_object_get(r->record, keys[i]);
-
-			if (v != NULL)
-				json_object_set(rec, keys[i], v);
-		}
-	} else {
-		/* The runner died: report what its progress said. */
-		long long cancelled = r->total - r->done;
-
-		json_object_set_new(rec, "tasks", json_pack("{s:I, s:I, s:I, "
-		    "s:I}", "total", (json_int_t)r->total, "ok",
-		    (json_int_t)(r->done - r->failed), "failed",
-		    (json_int_t)r->failed, "cancelled",
-		    (json_int_t)(cancelled > 0 ? cancelled : 0)));
-	}
-	tasks = json_object_get(rec, "tasks");
-	total = json_integer_value(json_object_get(tasks, "total"));
-	ok = json_integer_value(json_object_get(tasks, "ok"));
-	failed = json_integer_value(json_object_get(tasks, "failed"));
-	json_object_set_new(rec, "tasks_per_s", json_real(wall > 0 ?
-	    (double)(ok + failed) / wall : 0));
-	status = status_of(r, rec);
-	json_object_set_new(rec, "status", json_string(status));
-	if (r->error != NULL)
-		json_object_set_new(rec, "error", json_string(r->error));
-	else if (r->record == NULL && WIFEXITED(r->wstatus)) {
-		xasprintf(&r->error, "runner exited with status %d and no "
-		    "record", WEXITSTATUS(r->wstatus));
-		json_object_set_new(rec, "error", json_string(r->error));
-	}
-
-	path = xstrdup(weftd.conf->metrics_log);
-	append_line(path, rec);
-	free(path);
-	if (r->trace != NULL)
-		save_trace(r, rec);
-	path = history_path();
-	append_line(path, rec);
-	free(path);
-	json_array_append(history, rec);
-	metrics_record(rec);
-	while (json_array_size(history) > (size_t)weftd.conf->history_size)
-		json_array_remove(history, 0);
-
-	log_msg(strcmp(status, "ok") == 0 ? 2 : 1, "run %lld (%s): %s in "
-	    "%.3fs (%s x%ld, %lld/%lld tasks ok, %lld failed, cpu %.2fs, "
-	    "rss %.1f MiB)%s%s", r->id, r->job, status, wall, r->strategy,
-	    r->concurrency, ok, total, failed, user + sys,
-	    (double)r->ru.ru_maxrss / 1024, r->error ? ": " : "",
-	    r->error ? r->error : "");
-
-	while ((w = TAILQ_FIRST(&r->waiters)) != NULL) {
-		TAILQ_REMOVE(&r->waiters, w, entry);
-		conn_reply(w->conn, json_pack("{s:O}", "record", rec));
-		free(w);
-	}
-	json_decref(rec);
-	free(status);
-
+	rec = record_compose(r, &st);
+	history_add(r, rec);
 	TAILQ_REMOVE(&active, r, entry);
 	nactive--;
-	notify_status();
+	tell(RUN_ENDED, r, rec, st);
+	json_decref(rec);
+
 	if (r->ev_timeout != NULL)
 		event_free(r->ev_timeout);
 	if (r->ev_kill != NULL)

@@ -26,15 +26,15 @@ fire(const char *name, const char *trigger)
 {
 	struct job		*j = config_find_job(weftd.conf, name);
 	struct run_request	*req;
+	struct run		*r;
 	json_t			*info;
 	char			*cause;
-	int			 id;
 
 	if (j == NULL || weftd.stopping)
 		return;
-	if ((id = job_active(name)) != 0) {
-		log_info("job %s: schedule fired but run %d is still going; "
-		    "skipped", name, id);
+	if ((r = job_running(name)) != NULL) {
+		log_info("job %s: schedule fired but run %lld is still going; "
+		    "skipped", name, r->id);
 		return;
 	}
 	req = xcalloc(1, sizeof *req);

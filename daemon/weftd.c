@@ -1,7 +1,8 @@
 /*
  * weftd.c - the supervisor: options, configuration (re)loading, signals,
  * and the one libevent loop everything else hangs on.  weftd never runs
- * plugin code itself: plugins are probed and run in child processes.
+ * plugin code itself: plugins are probed and run by weft-runner
+ * processes it spawns (lib/spawn.c).
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -253,8 +254,9 @@ raise_nofile(void)
 
 /*
  * check_params - let each job's workload judge its params, each in a
- * child process (weftd never runs plugin code itself), and add what it
- * says to el.  Jobs whose workload is missing were reported already.
+ * weft-runner of its own (weftd never runs plugin code itself), and add
+ * what it says to el.  Jobs whose workload is missing were reported
+ * already.
  */
 static void
 check_params(struct config *c, struct catalog *cat, struct errlist *el)
@@ -264,27 +266,34 @@ check_params(struct config *c, struct catalog *cat, struct errlist *el)
 	TAILQ_FOREACH(j, &c->jobs, entry) {
 		const struct plugin	*p = catalog_find(cat,
 					    WEFT_KIND_WORKLOAD, j->workload);
-		struct params_check	 pc = { j, p ? p->path : NULL };
-		json_t			*m, *e;
+		struct proto_check	 req;
+		struct proto_msg	 m;
+		json_t			*e;
 		int			 status;
+		char			*cause = NULL;
 		size_t			 i;
 
 		if (p == NULL)
 			continue;
-		if (child_run(runner_check_params, &pc, 10000, &m,
-		    &status) != 1) {
+		req.file = j->file;
+		req.text = j->text;
+		req.workload_path = p->path;
+		req.log_level = log_getlevel();
+		req.log_dest = weftd.log_dest;
+		if (runner_call(PROTO_CHECK, &req, 10000, &m, &status,
+		    &cause) != 1) {
 			errlist_add(el, "%s: workload %s crashed, hung or "
-			    "failed while checking its params", j->file,
-			    j->workload);
+			    "failed while checking its params%s%s", j->file,
+			    j->workload, cause ? ": " : "", cause ? cause : "");
+			free(cause);
 			continue;
 		}
-		if (strcmp(json_string_value(json_object_get(m, "type")),
-		    "error") == 0)
-			errlist_add(el, "%s: %s", j->file,
-			    json_string_value(json_object_get(m, "message")));
-		json_array_foreach(json_object_get(m, "errors"), i, e)
-			errlist_add(el, "%s", json_string_value(e));
-		json_decref(m);
+		if (m.type == PROTO_ERROR)
+			errlist_add(el, "%s: %s", j->file, m.u.error.message);
+		else if (m.type == PROTO_PARAMS)
+			json_array_foreach(m.u.params.errors, i, e)
+				errlist_add(el, "%s", json_string_value(e));
+		proto_clear(&m);
 	}
 }
 
@@ -399,7 +408,14 @@ main(int argc, char **argv)
 		usage(2);
 	dest = getenv("JOURNAL_STREAM") != NULL ? LOG_TO_JOURNAL :
 	    foreground || check ? LOG_TO_STDERR : LOG_TO_SYSLOG;
+	weftd.log_dest = dest;
 	log_init("weftd", level >= 0 ? level : 2 + verbose, dest);
+	if (access(runner_path(), X_OK) != 0) {
+		log_msg(0, "weft-runner (%s): %s; weftd runs every plugin in "
+		    "it (set WEFT_RUNNER to its path, or reinstall weft)",
+		    runner_path(), strerror(errno));
+		return 1;
+	}
 	if (check)
 		return check_only();
 
@@ -428,7 +444,7 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 	weftd.catalog = catalog_scan(weftd.conf->plugin_dirs,
 	    weftd.conf->nplugin_dirs);
-	runs_init();
+	history_init();
 	if ((fd = listen_fd()) >= 0) {
 		if (control_adopt(fd, &cause) != 0)
 			fatalx("control socket: %s", cause);

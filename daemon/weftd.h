@@ -1,5 +1,6 @@
 /*
- * weftd.h - the supervisor's internal interfaces.
+ * weftd.h - the supervisor's internal interfaces (weftd alone: weftctl
+ * and weft-runner use lib/ only).
  */
 #ifndef WEFTD_H
 #define WEFTD_H
@@ -11,26 +12,12 @@
 #include <event2/buffer.h>
 
 #include "common.h"
+#include "proto.h"
 #include "weft/weft-plugin.h"
 
 #define WEFTD_PROTOCOL	1
 
-/* abi.c */
-int	 plugin_check_desc(const struct weft_plugin *, size_t, char *, size_t);
-const char *plugin_kind_name(int);
-char	*plugin_traits_string(unsigned);
-
 /* catalog.c: the plugins found in the plugin directories */
-struct plugin {
-	char		*path;
-	char		*name;		/* NULL if rejected before it was read */
-	int		 kind;
-	char		*version;
-	char		*summary;
-	unsigned	 traits;
-	int		 abi_major, abi_minor;
-	char		*rejected;	/* NULL: ok; else the reason */
-};
 struct catalog {
 	struct plugin	*v;
 	size_t		 n;
@@ -39,68 +26,116 @@ struct catalog	*catalog_scan(char *const *, size_t);
 void		 catalog_free(struct catalog *);
 const struct plugin *catalog_find(const struct catalog *, int, const char *);
 json_t		*catalog_to_json(const struct catalog *);
-int		 catalog_probe(const char *, struct plugin *);
-int		 child_run(void (*)(const void *, int), const void *, int,
-		    json_t **, int *);
-const char	*unsafe_path(const char *, char *, size_t);
-void		 catalog_watch(void);
-void		 catalog_unwatch(void);
 
-/* runner.c: the child side of a run */
+/* watch.c: drop-in plugins */
+void	 catalog_watch(void);
+void	 catalog_unwatch(void);
+
+/* record.c: a finished run's record, composed */
+enum run_status {
+	RUN_OK,
+	RUN_FAILED,		/* tasks failed, or the runner could not run */
+	RUN_TIMED_OUT,
+	RUN_CANCELLED,
+	RUN_CRASHED,		/* the runner died of a signal */
+	RUN_NSTATUS
+};
+struct run;
+json_t	*record_compose(const struct run *, enum run_status *);
+const char *run_status_class(enum run_status);
+void	 iso_time(double, char *, size_t);
+
+/* run.c: runners, from spawn to reap */
 struct run_request {
 	const struct job	*job;
 	char			*strategy;	/* overrides the job's */
 	long			 concurrency;	/* 0: the job's */
-	struct ydoc		**sets;		/* --set key=value, parsed */
-	size_t			 nsets;
+	json_t			*sets;		/* ["key=value"] (--set) */
 	char			*trigger;	/* manual, schedule, at-start */
 };
-struct run_shared {
-	volatile long long	 crash_task;	/* task in flight at a crash */
-	volatile int		 crash_signal;
-	volatile int		 stack_overflow; /* fault in a guard page */
+struct run {
+	long long		 id;
+	char			*job;
+	char			*workload;
+	char			*strategy;
+	char			*trigger;
+	long			 concurrency;
+	int			 auto_picked;	/* strategy: auto chose */
+	pid_t			 pid;
+	int			 fd;
+	struct event		*ev_read;
+	struct event		*ev_timeout;
+	struct event		*ev_kill;
+	struct evbuffer		*in;
+	double			 started_wall, started_mono;
+	int			 reaped, eof;
+	int			 wstatus;
+	struct rusage		 ru;
+	int			 timed_out, cancelled;
+	uint64_t		 timeout_ms;
+	json_t			*record;	/* the runner's RECORD */
+	json_t			*trace;		/* its TRACE */
+	char			*error;		/* its ERROR, or ours */
+	long long		 done, failed, total;
+	long long		 units_done, units_total;
+	struct run_shared	*shared;
+	TAILQ_ENTRY(run)	 entry;
 };
-void	 runner_main(const struct run_request *, const char *,
-	    const char *, int, struct run_shared *) NORETURN;
-struct params_check {
-	const struct job	*job;
-	const char		*wpath;
-};
-void	 runner_check_params(const void *, int) NORETURN;
-
-/* run.c: the supervisor side of runs, and the run history */
-struct conn;
-struct run;
-void	 runs_init(void);
+/*
+ * Observers of runs: told when one starts, and when one has ended with
+ * its record (durable in the history by then).
+ */
+enum run_event { RUN_STARTED, RUN_ENDED };
+typedef void (*run_observer)(enum run_event, const struct run *,
+	    const json_t *, enum run_status, void *);
+void	 runs_observe(run_observer, void *);
 int	 run_start(struct run_request *, json_t **, char **);
 int	 run_cancel(long long, char **);
 void	 runs_reap(void);
 int	 runs_active(void);
 long long runs_tasks_in_flight(void);
-int	 job_active(const char *);
-json_t	*runs_list(const char *, int);
-json_t	*run_lookup(long long);
-json_t	*run_trace(long long, char **);
-void	 run_add_waiter(long long, struct conn *);
+struct run *run_find(long long);
+struct run *job_running(const char *);
+json_t	*run_json(const struct run *);
 void	 runs_cancel_all(void);
-json_t	*job_progress(const char *);
+void	 runs_each(void (*)(const struct run *, void *), void *);
 void	 run_request_free(struct run_request *);
-void	 runs_forget_conn(struct conn *);
+
+/* history.c: the records of ended runs, and their timelines */
+void	 history_init(void);
+void	 history_add(const struct run *, json_t *);
+json_t	*history_list(const char *, int);
+json_t	*history_lookup(long long);
+json_t	*history_trace(long long, char **);
+long long history_next_id(void);
 
 /* schedule.c */
 void	 schedule_apply(int);
 void	 schedule_clear(void);
 char	*schedule_next_text(const struct job *);
 
-/* control.c */
+/* control.c: the control socket; ctl-*.c: one command each */
+struct conn;
+struct handler {
+	const char	*name;
+	int		 changes_state;	/* only for trusted peers */
+	void		(*exec)(struct conn *, json_t *);
+};
 int	 control_listen(const char *, mode_t, char **);
 int	 control_adopt(int, char **);
 void	 control_close(void);
 void	 conn_reply(struct conn *, json_t *);
 void	 conn_reply_more(struct conn *, json_t *);
+void	 conn_fail(struct conn *, const char *, ...) PRINTFLIKE(2, 3);
+void	 conn_wait_run(struct conn *, long long);
+struct job *req_job(struct conn *, json_t *);
+int	 req_id(struct conn *, json_t *, long long *);
+json_t	*errors_json(const struct errlist *);
+extern const struct handler ctl_status_entry, ctl_jobs_entry,
+    ctl_job_show_entry, ctl_run_entry, ctl_runs_entry, ctl_run_show_entry,
+    ctl_cancel_entry, ctl_plugins_entry, ctl_reload_entry, ctl_trace_entry;
 
 /* metrics.c */
-void	 metrics_record(const json_t *);
 int	 metrics_listen(const char *, char **);
 void	 metrics_close(void);
 
@@ -121,6 +156,7 @@ struct weftd {
 	char			*socket_override;
 	time_t			 started;
 	int			 stopping;
+	int			 log_dest;
 	struct errlist		 load_errors;	/* from the last (re)load */
 	int			 bad_jobs;
 };

@@ -1,7 +1,9 @@
 /*
- * common.h - code shared by weftd and weftctl: logging, allocation,
- * YAML trees with positions, durations, cron expressions, the job and
- * daemon configuration, and message framing.
+ * common.h - code shared by weftd, weft-runner and weftctl: logging,
+ * allocation, YAML trees with positions, durations, cron expressions,
+ * the job and daemon configuration, message framing, plugin files and
+ * starting weft-runner.  (The runner protocol has its own header,
+ * proto.h.)
  */
 #ifndef WEFT_COMMON_H
 #define WEFT_COMMON_H
@@ -76,6 +78,7 @@ struct ydoc {
 };
 struct ydoc	*ydoc_load(const char *, const char *, size_t, char **);
 struct ydoc	*ydoc_load_file(const char *, char **);
+int		 yaml_read_file(const char *, char **, size_t *, char **);
 void		 ydoc_free(struct ydoc *);
 struct ynode	*ynode_get(const struct ynode *, const char *);
 void		 ynode_error(const struct ynode *, const char *, ...)
@@ -125,6 +128,8 @@ struct job {
 	int		 retries;
 	int		 enabled;
 	struct ydoc	*doc;		/* owns params */
+	char		*text;		/* the file as loaded (for runners) */
+	size_t		 textlen;
 	struct ynode	*params;	/* mapping, or NULL */
 	struct ynode	*sparams;	/* strategy_params mapping, or NULL */
 	TAILQ_ENTRY(job) entry;
@@ -155,6 +160,10 @@ struct config	*config_load(const char *, const char *, struct errlist *,
 		    int *);
 void		 config_free(struct config *);
 struct job	*job_load(const char *, struct errlist *);
+struct job	*job_parse(const char *, const char *, size_t,
+		    struct errlist *);
+struct ydoc	*parse_set(const char *, char **);
+struct ynode	*apply_sets(struct job *, struct ydoc **, size_t);
 void		 job_free(struct job *);
 struct job	*config_find_job(struct config *, const char *);
 json_t		*job_to_json(const struct job *);
@@ -162,8 +171,32 @@ json_t		*job_to_json(const struct job *);
 /* frame.c: length-prefixed JSON messages between runner and supervisor */
 #define FRAME_MAX	(16u * 1024 * 1024)
 int	 frame_write(int, const json_t *);
+size_t	 frame_length(const unsigned char *);
 int	 frame_parse(const unsigned char *, size_t, size_t *, json_t **,
 	    char *, size_t);
+
+/* plugin.c: plugin files, as weftd and weftctl see them */
+struct weft_plugin;
+struct plugin {
+	char		*path;
+	char		*name;		/* NULL if rejected before it was read */
+	int		 kind;
+	char		*version;
+	char		*summary;
+	unsigned	 traits;
+	int		 abi_major, abi_minor;
+	char		*rejected;	/* NULL: ok; else the reason */
+};
+int	 plugin_check_desc(const struct weft_plugin *, size_t, char *, size_t);
+const char *plugin_kind_name(int);
+char	*plugin_traits_string(unsigned);
+const char *unsafe_path(const char *, char *, size_t);
+void	 plugin_probe(const char *, struct plugin *);
+void	 plugin_clear(struct plugin *);
+
+/* spawn.c: starting weft-runner (runner_call is in proto.h) */
+const char *runner_path(void);
+int	 runner_spawn(int, int, int *, pid_t *, char **);
 
 /* util.c */
 uint64_t now_ms(void);

@@ -51,6 +51,7 @@ job_free(struct job *j)
 	free(j->workload);
 	free(j->strategy);
 	free(j->sched_text);
+	free(j->text);
 	ydoc_free(j->doc);
 	free(j);
 }
@@ -119,11 +120,31 @@ parse_schedule(struct job *j, const struct ynode *n)
 }
 
 /*
- * job_load - parse one job file.  Returns the job, or NULL after adding
- * every error found to errs.
+ * job_load - read and parse one job file.  Returns the job, or NULL
+ * after adding every error found to errs.
  */
 struct job *
 job_load(const char *file, struct errlist *errs)
+{
+	char	*text, *cause;
+	size_t	 len;
+
+	if (yaml_read_file(file, &text, &len, &cause) != 0) {
+		errlist_add(errs, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	return job_parse(file, text, len, errs);
+}
+
+/*
+ * job_parse - parse the text of a job file (taken: the job keeps it, for
+ * the runners it starts).  Returns the job, or NULL after adding every
+ * error found to errs.
+ */
+struct job *
+job_parse(const char *file, const char *text, size_t len,
+    struct errlist *errs)
 {
 	struct ydoc		*d;
 	struct job		*j;
@@ -131,13 +152,17 @@ job_load(const char *file, struct errlist *errs)
 	char			*cause;
 	long long		 v;
 
-	if ((d = ydoc_load_file(file, &cause)) == NULL) {
+	d = ydoc_load(file, text, len, &cause);
+	if (d == NULL) {
 		errlist_add(errs, "%s", cause);
 		free(cause);
+		free((char *)text);
 		return NULL;
 	}
 	j = xcalloc(1, sizeof *j);
 	j->doc = d;
+	j->text = (char *)text;
+	j->textlen = len;
 	j->file = xstrdup(file);
 	j->enabled = 1;
 	root = d->root;
@@ -489,6 +514,90 @@ config_find_job(struct config *c, const char *name)
 		if (strcmp(j->name, name) == 0)
 			return j;
 	return NULL;
+}
+
+/*
+ * parse_set - "key=value" (weftctl run --set) as a one-key params
+ * document {params: {key: value}}, the value read as YAML; NULL with
+ * *cause if it is not one.
+ */
+struct ydoc *
+parse_set(const char *kv, char **cause)
+{
+	const char	*eq = strchr(kv, '=');
+	char		*text, *err, *key;
+	struct ydoc	*d;
+	struct ynode	*p;
+
+	if (eq == NULL || eq == kv) {
+		xasprintf(cause, "--set %s: expected key=value", kv);
+		return NULL;
+	}
+	key = xstrndup(kv, (size_t)(eq - kv));
+	if (!valid_name(key)) {
+		xasprintf(cause, "--set %s: \"%s\" is not a parameter name",
+		    kv, key);
+		free(key);
+		return NULL;
+	}
+	xasprintf(&text, "params:\n  %s: %s\n", key, eq + 1);
+	d = ydoc_load("--set", text, strlen(text), &err);
+	free(text);
+	free(key);
+	p = d != NULL ? ynode_get(d->root, "params") : NULL;
+	if (p == NULL || d->root->kind != YNODE_MAP || p->kind != YNODE_MAP ||
+	    p->n != 1) {
+		xasprintf(cause, "--set %s: the value is not valid YAML%s%s",
+		    kv, err ? ": " : "", err ? err : "");
+		free(err);
+		ydoc_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void
+set_errs(struct ynode *n, struct errlist *errs)
+{
+	n->errs = errs;
+	for (size_t i = 0; n->kind != YNODE_SCALAR && i < n->n; i++)
+		set_errs(n->items[i], errs);
+}
+
+/*
+ * apply_sets - graft each --set value (from parse_set) into the job's
+ * params, replacing a key of that name; errors about them go to the
+ * job's list.  Returns the params.  The set documents must outlive them.
+ */
+struct ynode *
+apply_sets(struct job *j, struct ydoc **sets, size_t nsets)
+{
+	struct ynode *params = j->params;
+
+	for (size_t i = 0; i < nsets; i++) {
+		struct ynode	*set = ynode_get(sets[i]->root, "params");
+		struct ynode	*key = set->keys[0], *val = set->items[0];
+		size_t		 k;
+
+		set_errs(set, &j->doc->errs);
+		if (params == NULL) {
+			params = set;
+			continue;
+		}
+		for (k = 0; k < params->n; k++)
+			if (strcmp(params->keys[k]->str, key->str) == 0)
+				break;
+		if (k == params->n) {
+			params->n++;
+			params->keys = xreallocarray(params->keys, params->n,
+			    sizeof *params->keys);
+			params->items = xreallocarray(params->items, params->n,
+			    sizeof *params->items);
+			params->keys[k] = key;
+		}
+		params->items[k] = val;
+	}
+	return params;
 }
 
 /* job_to_json - a job as weftctl shows it. */

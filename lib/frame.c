@@ -1,8 +1,9 @@
 /*
- * frame.c - messages between a runner and the supervisor: a 4-byte
- * big-endian length, then that many bytes of one JSON object.  The
- * length is checked against FRAME_MAX before anything is buffered, and
- * the payload must be an object with a string "type".
+ * frame.c - the framing of messages between weft-runner and weftd
+ * (lib/proto.c gives them types): a 4-byte big-endian length, then that
+ * many bytes of one JSON object.  The length is checked against
+ * FRAME_MAX before anything is buffered, and the payload must be an
+ * object with a string "type".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +53,14 @@ frame_write(int fd, const json_t *msg)
 	return 0;
 }
 
+/* frame_length - the payload length a frame's 4-byte header announces. */
+size_t
+frame_length(const unsigned char *hdr)
+{
+	return (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+	    (size_t)hdr[2] << 8 | hdr[3];
+}
+
 /*
  * frame_parse - try to take one message from the len bytes at buf.
  * Returns 1 with *msg and *used set, 0 if more bytes are needed, or -1
@@ -62,16 +71,15 @@ int
 frame_parse(const unsigned char *buf, size_t len, size_t *used, json_t **msg,
     char *err, size_t errlen)
 {
-	uint32_t	n;
+	size_t		n;
 	json_error_t	jerr;
 	json_t		*j;
 
 	if (len < 4)
 		return 0;
-	n = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
-	    (uint32_t)buf[2] << 8 | buf[3];
+	n = frame_length(buf);
 	if (n > FRAME_MAX) {
-		snprintf(err, errlen, "frame of %u bytes exceeds the %u byte "
+		snprintf(err, errlen, "frame of %zu bytes exceeds the %u byte "
 		    "limit", n, FRAME_MAX);
 		return -1;
 	}

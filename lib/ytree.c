@@ -205,38 +205,63 @@ ydoc_load(const char *file, const char *buf, size_t len, char **cause)
 	return d;
 }
 
-/* ydoc_load_file - read and parse a YAML file. */
-struct ydoc *
-ydoc_load_file(const char *file, char **cause)
+/*
+ * yaml_read_file - read a YAML file whole (at most YTREE_MAX_FILE
+ * bytes) into a NUL-terminated buffer.  0, or -1 with *cause (errno
+ * kept from the failing call).
+ */
+int
+yaml_read_file(const char *file, char **text, size_t *lenp, char **cause)
 {
-	FILE		*f;
-	char		*buf;
-	size_t		 len;
-	struct ydoc	*d;
+	FILE	*f;
+	char	*buf;
+	size_t	 len;
+	int	 e;
 
 	if ((f = fopen(file, "r")) == NULL) {
-		xasprintf(cause, "%s: cannot open: %s", file, strerror(errno));
-		return NULL;
+		e = errno;
+		xasprintf(cause, "%s: cannot open: %s", file, strerror(e));
+		errno = e;
+		return -1;
 	}
 	buf = xmalloc(YTREE_MAX_FILE + 1);
 	len = fread(buf, 1, YTREE_MAX_FILE + 1, f);
 	if (ferror(f)) {
-		xasprintf(cause, "%s: cannot read: %s", file, strerror(errno));
+		e = errno;
+		xasprintf(cause, "%s: cannot read: %s", file, strerror(e));
 		goto fail;
 	}
 	if (len > YTREE_MAX_FILE) {
+		e = EFBIG;
 		xasprintf(cause, "%s: larger than %u bytes", file,
 		    YTREE_MAX_FILE);
 		goto fail;
 	}
 	fclose(f);
-	d = ydoc_load(file, buf, len, cause);
-	free(buf);
-	return d;
+	buf[len] = '\0';
+	*text = xreallocarray(buf, len + 1, 1);
+	*lenp = len;
+	return 0;
 fail:
 	fclose(f);
 	free(buf);
-	return NULL;
+	errno = e;
+	return -1;
+}
+
+/* ydoc_load_file - read and parse a YAML file. */
+struct ydoc *
+ydoc_load_file(const char *file, char **cause)
+{
+	char		*buf;
+	size_t		 len;
+	struct ydoc	*d;
+
+	if (yaml_read_file(file, &buf, &len, cause) != 0)
+		return NULL;
+	d = ydoc_load(file, buf, len, cause);
+	free(buf);
+	return d;
 }
 
 /* ynode_get - the value for key in mapping n, or NULL. */

@@ -51,6 +51,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,7 @@ struct coro {
 
 struct loop {
 	const struct weft_host	*h;
+	const struct weft_strategy_api *s;	/* h->strategy */
 	struct weft_run		*r;
 	unsigned		 id;
 	unsigned		 first_lane;	/* of its first coroutine */
@@ -158,13 +160,14 @@ static void
 resume(struct loop *l, struct coro *co)
 {
 	l->cur = co;
-	l->h->note_running(co->task, co->guard, co->guard ? l->page : 0);
+	l->s->note_running(l->ctx, co->task, co->guard,
+	    co->guard ? l->page : 0);
 	if (!SAVE(l->sched)) {
 		FIBER_SWITCH(co->fiber);
 		JUMP(co->env);
 	}
 	l->cur = NULL;
-	l->h->note_running(-1, NULL, 0);
+	l->s->note_running(l->ctx, -1, NULL, 0);
 	if (l->canary) {
 		const unsigned long long *c = (void *)co->stack;
 
@@ -176,7 +179,7 @@ resume(struct loop *l, struct coro *co)
 			    "exceeded (detected by its canary); raise "
 			    "strategy_params.stack_size_kb", co->task,
 			    co->stack_size / 1024);
-			l->h->note_running(co->task, NULL, 0);
+			l->s->note_running(l->ctx, co->task, NULL, 0);
 			abort();
 		}
 	}
@@ -199,12 +202,12 @@ body(struct coro *co)
 	struct loop	*l = co->loop;
 	size_t		 idx;
 
-	while (l->h->run_next(l->r, &idx)) {
+	while (l->s->next(l->r, &idx)) {
 		co->task = (long long)idx;
-		l->h->note_lane(co->lane);
-		l->h->note_running(co->task, co->guard,
+		l->s->note_lane(l->ctx, co->lane);
+		l->s->note_running(l->ctx, co->task, co->guard,
 		    co->guard ? l->page : 0);
-		l->h->task_exec(l->ctx, idx);
+		l->s->exec(l->ctx, idx);
 		co->task = -1;
 	}
 	co->done = 1;
@@ -355,7 +358,7 @@ suspend(struct coro *co, long timeout_ms)
 {
 	struct timeval tv;
 
-	if (co->loop->h->run_cancelled(co->loop->r))
+	if (co->loop->s->cancelled(co->loop->r))
 		return -1;
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
@@ -412,11 +415,11 @@ coro_park(struct weft_task *t, int timeout_ms)
 		return -1;
 	co->parked = t;
 	co->unparked = 0;
-	*l->h->strategy_slot(t) = co;
+	*l->s->slot(t) = co;
 	event_assign(&co->ev, l->base, -1, 0, on_wake, co);
 	rc = suspend(co, timeout_ms);
 	co->parked = NULL;
-	*l->h->strategy_slot(t) = NULL;
+	*l->s->slot(t) = NULL;
 	if (rc < 0)
 		return -1;
 	return co->unparked;
@@ -428,7 +431,7 @@ coro_unpark(struct weft_task *t)
 	struct loop	*l = this_loop;
 	struct coro	*co;
 
-	if (l == NULL || (co = *l->h->strategy_slot(t)) == NULL ||
+	if (l == NULL || (co = *l->s->slot(t)) == NULL ||
 	    co->parked != t || co->unparked)
 		return;		/* not parked (any more): nothing to wake */
 	co->unparked = 1;
@@ -437,7 +440,7 @@ coro_unpark(struct weft_task *t)
 }
 
 static void *
-coro_event_base(struct weft_task *t)
+coro_loop_base(struct weft_task *t)
 {
 	return this_loop ? this_loop->base : NULL;
 }
@@ -448,7 +451,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct loop *l = arg;
 
-	if (!l->h->run_cancelled(l->r))
+	if (!l->s->cancelled(l->r))
 		return;
 	for (size_t i = 0; i < l->ncoro; i++) {
 		struct coro *co = &l->coros[i];
@@ -472,7 +475,7 @@ loop_main(void *arg)
 
 	this_loop = l;
 	if ((l->base = event_base_new()) == NULL ||
-	    (l->ctx = l->h->ctx_open(l->r, l->id)) == NULL) {
+	    (l->ctx = l->s->ctx_open(l->r, l->id)) == NULL) {
 		l->failed = 1;
 		goto out;
 	}
@@ -500,50 +503,49 @@ loop_main(void *arg)
 	event_free(tick);
 out:
 	if (l->ctx != NULL)
-		l->h->ctx_close(l->ctx);
+		l->s->ctx_close(l->ctx);
 	if (l->base != NULL)
 		event_base_free(l->base);
 	this_loop = NULL;
 	return NULL;
 }
 
+struct params {
+	long long	loops;
+	long long	stack_kb;
+	int		guard;
+};
+enum { GUARD_PAGE, GUARD_CANARY, GUARD_AUTO };
+static const char *const guards[] = { "page", "canary", "auto", NULL };
+
+static const struct weft_param spec[] = {
+	{ "loops", WEFT_P_INT, 0, offsetof(struct params, loops), 1, 256,
+	    NULL, "1" },
+	{ "stack_size_kb", WEFT_P_INT, 0, offsetof(struct params, stack_kb),
+	    16, 8192, NULL, "64" },
+	{ "stack_guard", WEFT_P_ENUM, 0, offsetof(struct params, guard), 0, 0,
+	    guards, "auto" },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
 static int
 coro_run(const struct weft_host *h, struct weft_run *r)
 {
-	static const char *const keys[] = { "loops", "stack_size_kb",
-	    "stack_guard", NULL };
-	const struct weft_node	*params = h->run_params(r), *v;
-	size_t			 n = h->run_concurrency(r);
-	size_t			 ntasks = h->run_ntasks(r);
-	long long		 loops = 1, stack_kb = 64;
-	const char		*guard = "auto";
+	size_t			 n = h->strategy->concurrency(r);
+	struct params		 p;
+	long long		 loops, stack_kb;
 	struct loop		*ls;
 	size_t			 page = (size_t)sysconf(_SC_PAGESIZE);
 	int			 canary, rc = 0;
 
-	if (params != NULL && h->params_allow(params, keys) != 0)
+	if (h->params->parse(h->strategy->params(r), spec, &p) != 0)
 		return -1;
-	if ((v = h->param(params, "loops")) != NULL &&
-	    h->node_int(v, 1, 256, &loops) != 0)
-		return -1;
-	if ((v = h->param(params, "stack_size_kb")) != NULL &&
-	    h->node_int(v, 16, 8192, &stack_kb) != 0)
-		return -1;
-	if ((v = h->param(params, "stack_guard")) != NULL) {
-		guard = h->node_str(v);
-		if (guard == NULL || (strcmp(guard, "page") != 0 &&
-		    strcmp(guard, "canary") != 0 &&
-		    strcmp(guard, "auto") != 0)) {
-			h->node_error(v, "expected page, canary or auto");
-			return -1;
-		}
-	}
-	if (n > ntasks)
-		n = ntasks ? ntasks : 1;
+	loops = p.loops;
+	stack_kb = p.stack_kb;
 	if ((size_t)loops > n)
 		loops = (long long)n;
-	canary = strcmp(guard, "canary") == 0;
-	if (strcmp(guard, "auto") == 0 &&
+	canary = p.guard == GUARD_CANARY;
+	if (p.guard == GUARD_AUTO &&
 	    (long)(2 * n) > max_map_count() / 2) {
 		canary = 1;
 		h->log(&weft_plugin, WEFT_LOG_INFO, "%zu coroutines: guard "
@@ -557,6 +559,7 @@ coro_run(const struct weft_host *h, struct weft_run *r)
 		struct loop *l = &ls[i];
 
 		l->h = h;
+		l->s = h->strategy;
 		l->r = r;
 		l->id = (unsigned)i;
 		l->page = page;
@@ -603,7 +606,7 @@ static const struct weft_strategy_ops coro_ops = {
 	.run = coro_run,
 	.wait_fd = coro_wait_fd,
 	.sleep_ms = coro_sleep_ms,
-	.event_base = coro_event_base,
+	.loop_base = coro_loop_base,
 	.park = coro_park,
 	.unpark = coro_unpark,
 };

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,7 @@ worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
 	uint64_t	*idx = NULL;
 	size_t		 cap = 0;
 
-	if ((c = h->ctx_open(r, id)) == NULL)
+	if ((c = h->strategy->ctx_open(r, id)) == NULL)
 		_exit(3);
 	while (read_full(fd, &count, sizeof count) == 0 && count != 0) {
 		if (count > cap) {
@@ -109,7 +110,7 @@ worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
 			char		*out;
 			uint32_t	 flen;
 
-			out = h->task_exec_capture(c, (size_t)idx[i], &len);
+			out = h->strategy->capture(c, (size_t)idx[i], &len);
 			flen = (uint32_t)(len + sizeof idx[i]);
 			if (write_full(fd, &flen, sizeof flen) != 0 ||
 			    write_full(fd, &idx[i], sizeof idx[i]) != 0 ||
@@ -118,7 +119,7 @@ worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
 			free(out);
 		}
 	}
-	h->ctx_close(c);
+	h->strategy->ctx_close(c);
 	_exit(0);
 }
 
@@ -159,7 +160,7 @@ spawn(struct pool *p, struct worker *w)
 static int
 next_task(struct pool *p, size_t *idx)
 {
-	if (p->h->run_cancelled(p->r))
+	if (p->h->strategy->cancelled(p->r))
 		return 0;
 	if (p->nrequeue > 0) {
 		*idx = p->requeue[--p->nrequeue];
@@ -167,7 +168,7 @@ next_task(struct pool *p, size_t *idx)
 	}
 	if (p->exhausted)
 		return 0;
-	if (p->h->run_next(p->r, idx))
+	if (p->h->strategy->next(p->r, idx))
 		return 1;
 	p->exhausted = 1;
 	return 0;
@@ -277,10 +278,10 @@ bury(struct pool *p, struct worker *w, const char *garbage)
 			snprintf(why, sizeof why, "worker %u (pid %ld) exited "
 			    "with status %d", w->id, (long)w->pid,
 			    WEXITSTATUS(status));
-		if (!p->h->run_cancelled(p->r)) {
+		if (!p->h->strategy->cancelled(p->r)) {
 			p->h->log(&weft_plugin, WEFT_LOG_WARN, "task %zu: %s",
 			    crashed, why);
-			if (p->h->task_lost(p->r, crashed, w->id, why))
+			if (p->h->strategy->lost(p->r, crashed, w->id, why))
 				requeue(p, crashed);
 			for (size_t i = 1; i < w->n; i++)
 				requeue(p, w->sent[(w->head + i) % w->cap]);
@@ -314,7 +315,7 @@ take(struct pool *p, struct worker *w)
 		memcpy(&idx, w->in + off + 4, sizeof idx);
 		if (w->n == 0 || idx != w->sent[w->head])
 			return "an outcome for a task it was not running";
-		if (p->h->task_commit(p->r, (size_t)idx, w->id,
+		if (p->h->strategy->commit(p->r, (size_t)idx, w->id,
 		    (const char *)w->in + off + 12, len - 8) != 0)
 			return "an unreadable outcome";
 		w->head = (w->head + 1) % w->cap;
@@ -353,34 +354,33 @@ on_readable(struct pool *p, struct worker *w)
 	return 0;
 }
 
+struct params {
+	long long	batch;
+	long long	max_per_child;
+};
+
+static const struct weft_param spec[] = {
+	{ "max_tasks_per_child", WEFT_P_INT, 0,
+	    offsetof(struct params, max_per_child), 0, 1000000000, NULL, "0" },
+	{ "batch", WEFT_P_INT, 0, offsetof(struct params, batch), 1, 256,
+	    NULL, "64" },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
 static int
 fork_run(const struct weft_host *h, struct weft_run *r)
 {
-	static const char *const keys[] = { "max_tasks_per_child", "batch",
-	    NULL };
-	const struct weft_node	*params = h->run_params(r), *v;
-	struct pool		 p = { .h = h, .r = r };
-	struct pollfd		*pfd;
-	long long		 n;
-	size_t			 ntasks = h->run_ntasks(r);
-	int			 rc = 0;
+	struct params	 prm;
+	struct pool	 p = { .h = h, .r = r };
+	struct pollfd	*pfd;
+	size_t		 ntasks = h->strategy->ntasks(r);
+	int		 rc = 0;
 
-	if (params != NULL && h->params_allow(params, keys) != 0)
+	if (h->params->parse(h->strategy->params(r), spec, &prm) != 0)
 		return -1;
-	p.batch = 64;
-	if ((v = h->param(params, "batch")) != NULL) {
-		if (h->node_int(v, 1, 256, &n) != 0)
-			return -1;
-		p.batch = (size_t)n;
-	}
-	if ((v = h->param(params, "max_tasks_per_child")) != NULL) {
-		if (h->node_int(v, 0, 1000000000, &n) != 0)
-			return -1;
-		p.max_per_child = (unsigned long)n;
-	}
-	p.nw = h->run_concurrency(r);
-	if (p.nw > ntasks)
-		p.nw = ntasks ? ntasks : 1;
+	p.batch = (size_t)prm.batch;
+	p.max_per_child = (unsigned long)prm.max_per_child;
+	p.nw = h->strategy->concurrency(r);
 	/* Few tasks: small batches, so that no worker sits idle. */
 	if (p.batch > ntasks / (p.nw * 8))
 		p.batch = ntasks / (p.nw * 8) ? ntasks / (p.nw * 8) : 1;
@@ -402,7 +402,7 @@ fork_run(const struct weft_host *h, struct weft_run *r)
 		size_t	live = 0, busy = 0;
 		int	more;
 
-		if (h->run_cancelled(r)) {
+		if (h->strategy->cancelled(r)) {
 			/* Cancelling: workers die; their tasks stay pending. */
 			for (size_t i = 0; i < p.nw; i++) {
 				if (p.w[i].pid <= 0)

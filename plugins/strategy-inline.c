@@ -7,14 +7,15 @@
 static int
 inline_run(const struct weft_host *h, struct weft_run *r)
 {
-	struct weft_ctx	*c;
-	size_t		 idx;
+	const struct weft_strategy_api	*s = h->strategy;
+	struct weft_ctx			*c;
+	size_t				 idx;
 
-	if ((c = h->ctx_open(r, 0)) == NULL)
+	if ((c = s->ctx_open(r, 0)) == NULL)
 		return -1;
-	while (h->run_next(r, &idx))
-		h->task_exec(c, idx);
-	h->ctx_close(c);
+	while (s->next(r, &idx))
+		s->exec(c, idx);
+	s->ctx_close(c);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * on every core at once.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,39 +25,43 @@ struct worker {
 static void *
 worker_main(void *arg)
 {
-	struct worker	*w = arg;
-	struct weft_ctx	*c;
-	size_t		 idx;
+	struct worker			*w = arg;
+	const struct weft_strategy_api	*s = w->h->strategy;
+	struct weft_ctx			*c;
+	size_t				 idx;
 
-	if ((c = w->h->ctx_open(w->r, w->id)) == NULL) {
+	if ((c = s->ctx_open(w->r, w->id)) == NULL) {
 		w->failed = 1;
 		return NULL;
 	}
-	while (w->h->run_next(w->r, &idx))
-		w->h->task_exec(c, idx);
-	w->h->ctx_close(c);
+	while (s->next(w->r, &idx))
+		s->exec(c, idx);
+	s->ctx_close(c);
 	return NULL;
 }
+
+struct params {
+	long long	stack_kb;
+};
+
+static const struct weft_param spec[] = {
+	{ "stack_size_kb", WEFT_P_INT, 0, offsetof(struct params, stack_kb),
+	    64, 1024 * 1024, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
 
 static int
 threads_run(const struct weft_host *h, struct weft_run *r)
 {
-	static const char *const keys[] = { "stack_size_kb", NULL };
-	size_t			 n = h->run_concurrency(r), started = 0;
-	const struct weft_node	*params = h->run_params(r), *v;
-	struct worker		*w;
-	pthread_t		*tids;
-	pthread_attr_t		 attr;
-	long long		 stack_kb = 0;
-	int			 rc = 0;
+	size_t		 n = h->strategy->concurrency(r), started = 0;
+	struct params	 p = { 0 };
+	struct worker	*w;
+	pthread_t	*tids;
+	pthread_attr_t	 attr;
+	int		 rc = 0;
 
-	if (params != NULL && h->params_allow(params, keys) != 0)
+	if (h->params->parse(h->strategy->params(r), spec, &p) != 0)
 		return -1;
-	if ((v = h->param(params, "stack_size_kb")) != NULL &&
-	    h->node_int(v, 64, 1024 * 1024, &stack_kb) != 0)
-		return -1;
-	if (n > h->run_ntasks(r))	/* no idle threads */
-		n = h->run_ntasks(r) ? h->run_ntasks(r) : 1;
 	w = calloc(n, sizeof *w);
 	tids = calloc(n, sizeof *tids);
 	if (w == NULL || tids == NULL) {
@@ -65,8 +70,8 @@ threads_run(const struct weft_host *h, struct weft_run *r)
 		return -1;
 	}
 	pthread_attr_init(&attr);
-	if (stack_kb != 0)
-		pthread_attr_setstacksize(&attr, (size_t)stack_kb * 1024);
+	if (p.stack_kb != 0)
+		pthread_attr_setstacksize(&attr, (size_t)p.stack_kb * 1024);
 	for (size_t i = 0; i < n; i++) {
 		w[i].h = h;
 		w[i].r = r;

@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,13 +56,19 @@ struct dl {
 	const struct weft_host	*h;
 	char			**urls;
 	size_t			 nurls;
+	/* params */
+	struct weft_strings	 urlv;
+	const char		*urls_file;
 	long long		 repeat;
 	long long		 timeout_ms, connect_timeout_ms;
 	long long		 retries, max_redirects;
-	struct curl_slist	*headers;
-	char			*user_agent;
+	struct weft_strings	 headerv;
+	const char		*user_agent;
 	int			 head;
-	char			*save_to;
+	const char		*save_to;
+	const struct weft_node	*expect;
+	/* made of them */
+	struct curl_slist	*headers;
 	unsigned char		 accept[6];	/* classes 1xx-5xx accepted */
 	int			*accept_codes;
 	size_t			 naccept;
@@ -98,6 +105,36 @@ struct sock {
 
 /* ---- parameters ---- */
 
+static const char *const methods[] = { "GET", "HEAD", NULL };
+
+static const struct weft_param spec[] = {
+	{ "urls", WEFT_P_STRINGS, 0, offsetof(struct dl, urlv), 0, 0, NULL,
+	    NULL },
+	{ "urls_file", WEFT_P_PATH, 0, offsetof(struct dl, urls_file), 0, 0,
+	    NULL, NULL },
+	{ "repeat", WEFT_P_INT, 0, offsetof(struct dl, repeat), 1, 1000000,
+	    NULL, "1" },
+	{ "timeout", WEFT_P_DURATION, 0, offsetof(struct dl, timeout_ms), 0,
+	    0, NULL, "30s" },
+	{ "connect_timeout", WEFT_P_DURATION, 0,
+	    offsetof(struct dl, connect_timeout_ms), 0, 0, NULL, "10s" },
+	{ "retries", WEFT_P_INT, 0, offsetof(struct dl, retries), 0, 20, NULL,
+	    "0" },
+	{ "max_redirects", WEFT_P_INT, 0, offsetof(struct dl, max_redirects),
+	    0, 100, NULL, "5" },
+	{ "headers", WEFT_P_STRINGS, 0, offsetof(struct dl, headerv), 0, 0,
+	    NULL, NULL },
+	{ "user_agent", WEFT_P_STRING, 0, offsetof(struct dl, user_agent), 0,
+	    0, NULL, "weft-download/1.0" },
+	{ "method", WEFT_P_ENUM, 0, offsetof(struct dl, head), 0, 0, methods,
+	    "GET" },
+	{ "save_to", WEFT_P_PATH, 0, offsetof(struct dl, save_to), 0, 0, NULL,
+	    NULL },
+	{ "expect_status", WEFT_P_NODE, 0, offsetof(struct dl, expect), 0, 0,
+	    NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
 static int
 add_url(struct dl *d, const char *u)
 {
@@ -113,21 +150,15 @@ add_url(struct dl *d, const char *u)
 }
 
 static int
-read_urls_file(struct dl *d, const struct weft_node *n)
+read_urls_file(struct dl *d)
 {
-	const char	*path = d->h->node_str(n);
-	FILE		*f;
-	char		*line = NULL;
-	size_t		 cap = 0;
-	ssize_t		 len;
+	FILE	*f;
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 len;
 
-	if (path == NULL)
+	if ((f = fopen(d->urls_file, "r")) == NULL)
 		return -1;
-	if ((f = fopen(path, "r")) == NULL) {
-		d->h->node_error(n, "cannot open %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
 	while ((len = getline(&line, &cap, f)) > 0) {
 		char *s = line;
 
@@ -146,18 +177,19 @@ read_urls_file(struct dl *d, const struct weft_node *n)
 	return 0;
 }
 
+/* parse_expect - "2xx" (default), a status, or a list of both. */
 static int
 parse_expect(struct dl *d, const struct weft_node *n)
 {
-	const struct weft_host	*h = d->h;
-	size_t			 count = h->node_kind(n) == WEFT_NODE_SEQ ?
-				    h->node_len(n) : 1;
+	const struct weft_params_api	*p = d->h->params;
+	size_t				 count = p->node_kind(n) ==
+					    WEFT_NODE_SEQ ? p->node_len(n) : 1;
 
 	memset(d->accept, 0, sizeof d->accept);
 	for (size_t i = 0; i < count; i++) {
-		const struct weft_node	*v = h->node_kind(n) ==
-					    WEFT_NODE_SEQ ? h->node_at(n, i) : n;
-		const char		*s = h->node_str(v);
+		const struct weft_node	*v = p->node_kind(n) ==
+					    WEFT_NODE_SEQ ? p->node_at(n, i) : n;
+		const char		*s = p->node_str(v);
 		long long		 code;
 
 		if (s == NULL)
@@ -167,7 +199,7 @@ parse_expect(struct dl *d, const struct weft_node *n)
 			d->accept[s[0] - '0'] = 1;
 			continue;
 		}
-		if (h->node_int(v, 100, 599, &code) != 0)
+		if (p->node_int(v, 100, 599, &code) != 0)
 			return -1;
 		d->accept_codes = realloc(d->accept_codes,
 		    (d->naccept + 1) * sizeof *d->accept_codes);
@@ -187,8 +219,6 @@ dl_free(void *state)
 		free(d->urls[i]);
 	free(d->urls);
 	curl_slist_free_all(d->headers);
-	free(d->user_agent);
-	free(d->save_to);
 	free(d->accept_codes);
 	free(d);
 }
@@ -197,120 +227,52 @@ static void *
 dl_init(const struct weft_host *h, const struct weft_node *params,
     size_t *ntasks)
 {
-	static const char *const keys[] = { "urls", "urls_file", "repeat",
-	    "timeout", "connect_timeout", "retries", "max_redirects",
-	    "headers", "user_agent", "method", "save_to", "expect_status",
-	    NULL };
-	const struct weft_node	*n;
-	struct dl		*d;
-	int			 bad = 0;
+	const struct weft_params_api	*p = h->params;
+	struct dl			*d;
+	struct stat			 st;
+	int				 bad = 0;
 
-	if (params == NULL) {
-		h->log(&weft_plugin, WEFT_LOG_ERR, "params: give urls or "
-		    "urls_file");
-		return NULL;
-	}
-	if (h->params_allow(params, keys) != 0)
-		return NULL;
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return NULL;
 	d->h = h;
-	d->repeat = 1;
-	d->timeout_ms = 30000;
-	d->connect_timeout_ms = 10000;
-	d->max_redirects = 5;
 	d->accept[2] = 1;
-	if ((n = h->param(params, "urls")) != NULL) {
-		if (h->node_kind(n) != WEFT_NODE_SEQ) {
-			h->node_error(n, "expected a list of URLs");
-			bad = 1;
-		}
-		for (size_t i = 0; !bad && i < h->node_len(n); i++) {
-			const char *u = h->node_str(h->node_at(n, i));
-
-			if (u == NULL || add_url(d, u) != 0)
-				bad = 1;
-		}
+	if (p->parse(params, spec, d) != 0) {
+		dl_free(d);
+		return NULL;
 	}
-	if (!bad && (n = h->param(params, "urls_file")) != NULL &&
-	    read_urls_file(d, n) != 0)
+	for (size_t i = 0; i < d->urlv.n; i++)
+		if (add_url(d, d->urlv.v[i]) != 0)
+			bad = 1;
+	if (d->urls_file != NULL && read_urls_file(d) != 0) {
+		p->node_error(p->get(params, "urls_file"), "cannot open %s: %s",
+		    d->urls_file, strerror(errno));
 		bad = 1;
+	}
 	if (!bad && d->nurls == 0) {
-		h->node_error(params, "no URLs: give urls (a list) or "
+		p->node_error(params, "no URLs: give urls (a list) or "
 		    "urls_file");
 		bad = 1;
 	}
-	if ((n = h->param(params, "repeat")) != NULL &&
-	    h->node_int(n, 1, 1000000, &d->repeat) != 0)
-		bad = 1;
-	if ((n = h->param(params, "timeout")) != NULL &&
-	    h->node_duration_ms(n, &d->timeout_ms) != 0)
-		bad = 1;
-	if ((n = h->param(params, "connect_timeout")) != NULL &&
-	    h->node_duration_ms(n, &d->connect_timeout_ms) != 0)
-		bad = 1;
-	if ((n = h->param(params, "retries")) != NULL &&
-	    h->node_int(n, 0, 20, &d->retries) != 0)
-		bad = 1;
-	if ((n = h->param(params, "max_redirects")) != NULL &&
-	    h->node_int(n, 0, 100, &d->max_redirects) != 0)
-		bad = 1;
-	if ((n = h->param(params, "headers")) != NULL) {
-		if (h->node_kind(n) != WEFT_NODE_SEQ) {
-			h->node_error(n, "expected a list of \"Name: value\" "
-			    "strings");
-			bad = 1;
-		}
-		for (size_t i = 0; !bad && i < h->node_len(n); i++) {
-			const struct weft_node	*v = h->node_at(n, i);
-			const char		*s = h->node_str(v);
+	for (size_t i = 0; i < d->headerv.n; i++) {
+		const char *s = d->headerv.v[i];
 
-			if (s == NULL || strchr(s, ':') == NULL) {
-				if (s != NULL)
-					h->node_error(v, "expected \"Name: "
-					    "value\", got \"%s\"", s);
-				bad = 1;
-			} else
-				d->headers = curl_slist_append(d->headers, s);
-		}
-	}
-	d->user_agent = strdup("weft-download/1.0");
-	if ((n = h->param(params, "user_agent")) != NULL) {
-		const char *s = h->node_str(n);
+		if (strchr(s, ':') == NULL) {
+			const struct weft_node *hn = p->get(params, "headers");
 
-		if (s == NULL)
-			bad = 1;
-		else {
-			free(d->user_agent);
-			d->user_agent = strdup(s);
-		}
-	}
-	if ((n = h->param(params, "method")) != NULL) {
-		const char *s = h->node_str(n);
-
-		if (s != NULL && strcmp(s, "HEAD") == 0)
-			d->head = 1;
-		else if (s == NULL || strcmp(s, "GET") != 0) {
-			if (s != NULL)
-				h->node_error(n, "expected GET or HEAD, got "
-				    "\"%s\"", s);
-			bad = 1;
-		}
-	}
-	if ((n = h->param(params, "save_to")) != NULL) {
-		const char	*s = h->node_str(n);
-		struct stat	 st;
-
-		if (s == NULL)
-			bad = 1;
-		else if (stat(s, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			h->node_error(n, "%s is not a directory", s);
+			p->node_error(p->node_kind(hn) == WEFT_NODE_SEQ ?
+			    p->node_at(hn, i) : hn, "expected \"Name: "
+			    "value\", got \"%s\"", s);
 			bad = 1;
 		} else
-			d->save_to = strdup(s);
+			d->headers = curl_slist_append(d->headers, s);
 	}
-	if ((n = h->param(params, "expect_status")) != NULL &&
-	    parse_expect(d, n) != 0)
+	if (d->save_to != NULL && (stat(d->save_to, &st) != 0 ||
+	    !S_ISDIR(st.st_mode))) {
+		p->node_error(p->get(params, "save_to"), "%s is not a directory",
+		    d->save_to);
+		bad = 1;
+	}
+	if (d->expect != NULL && parse_expect(d, d->expect) != 0)
 		bad = 1;
 	if (bad) {
 		dl_free(d);
@@ -342,7 +304,7 @@ check_done(struct multi *m)
 		x->done = 1;
 		x->rc = msg->data.result;
 		curl_multi_remove_handle(m->multi, msg->easy_handle);
-		m->h->unpark(x->t);
+		m->h->task->unpark(x->t);
 	}
 }
 
@@ -539,7 +501,7 @@ xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 {
 	struct watch *w = arg;
 
-	return w->h->cancelled(w->t) ? 1 : 0;
+	return w->h->task->cancelled(w->t) ? 1 : 0;
 }
 
 static unsigned long long
@@ -610,29 +572,40 @@ setup(const struct dl *d, CURL *e, const char *url, struct body *b,
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 }
 
+/*
+ * multi_of - the multi handle of c's loop, made on first use (the one
+ * place it is made); NULL without a loop or memory.
+ */
+static struct multi *
+multi_of(const struct dl *d, struct dctx *c, struct weft_task *t)
+{
+	struct event_base *base = d->h->task->loop_base(t);
+
+	if (c->m == NULL && base != NULL)
+		c->m = multi_new(d->h, base);
+	return c->m;
+}
+
 /* perform - one attempt; the loop's multi handle, or a blocking easy. */
 static CURLcode
 perform(const struct dl *d, struct dctx *c, struct weft_task *t, CURL *e)
 {
-	const struct weft_host	*h = d->h;
-	struct event_base	*base = h->loop_base(t);
-	struct xfer		 x = { .t = t };
+	const struct weft_task_api	*ta = d->h->task;
+	struct xfer			 x = { .t = t };
 
-	if (base == NULL) {
-		struct watch w = { h, t };
+	if (c->m == NULL) {
+		struct watch w = { d->h, t };
 
 		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xferinfo);
 		curl_easy_setopt(e, CURLOPT_XFERINFODATA, &w);
 		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 		return curl_easy_perform(e);
 	}
-	if (c->m == NULL && (c->m = multi_new(h, base)) == NULL)
-		return CURLE_OUT_OF_MEMORY;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, &x);
 	/* Adding arms curl's timer (timer_cb); the loop starts the transfer. */
 	curl_multi_add_handle(c->m->multi, e);
 	while (!x.done) {
-		if (h->park(t, -1) < 0) {
+		if (ta->park(t, -1) < 0) {
 			/* Cancelled: take the transfer back from curl. */
 			curl_multi_remove_handle(c->m->multi, e);
 			return CURLE_ABORTED_BY_CALLBACK;
@@ -644,32 +617,29 @@ perform(const struct dl *d, struct dctx *c, struct weft_task *t, CURL *e)
 static int
 dl_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 {
-	struct dl		*d = state;
-	const struct weft_host	*h = d->h;
-	struct dctx		*c = ctx;
-	const char		*url = d->urls[idx % d->nurls];
-	char			 errbuf[CURL_ERROR_SIZE], tmp[4096], dst[4096];
-	struct body		 b;
-	CURL			*e;
-	CURLcode		 rc = CURLE_OK;
-	long			 status = 0, attempt;
-	double			 ttfb = 0, total = 0;
-	const char		*reason = NULL;
-	char			 why[8192 + 64];
-	int			 blocking = h->loop_base(t) == NULL;
+	struct dl			*d = state;
+	const struct weft_task_api	*h = d->h->task;
+	struct dctx			*c = ctx;
+	const char			*url = d->urls[idx % d->nurls];
+	char				 errbuf[CURL_ERROR_SIZE], tmp[4096];
+	char				 dst[4096], why[8192 + 64];
+	struct body			 b;
+	CURL				*e;
+	CURLcode			 rc = CURLE_OK;
+	long				 status = 0, attempt;
+	double				 ttfb = 0, total = 0;
+	const char			*reason = NULL;
+	int				 blocking = multi_of(d, c, t) == NULL;
 
 	if (blocking) {
+		if (h->loop_base(t) != NULL)
+			return h->fail(t, "out of memory");
 		if (c->easy == NULL && (c->easy = curl_easy_init()) == NULL)
-			return h->task_fail(t, "curl_easy_init failed");
+			return h->fail(t, "curl_easy_init failed");
 		e = c->easy;
 		curl_easy_reset(e);
-	} else {
-		if (c->m == NULL &&
-		    (c->m = multi_new(h, h->loop_base(t))) == NULL)
-			return h->task_fail(t, "out of memory");
-		if ((e = easy_get(c->m)) == NULL)
-			return h->task_fail(t, "curl_easy_init failed");
-	}
+	} else if ((e = easy_get(c->m)) == NULL)
+		return h->fail(t, "curl_easy_init failed");
 	h->result_str(t, "url", url);
 	for (attempt = 0; attempt <= d->retries; attempt++) {
 		if (attempt > 0) {
@@ -743,7 +713,7 @@ dl_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	h->result_int(t, "attempts", attempt > d->retries ? attempt : attempt + 1);
 	if (reason != NULL) {
 		h->result_str(t, "reason", reason);
-		return h->task_fail(t, "%s: %s", url, why);
+		return h->fail(t, "%s: %s", url, why);
 	}
 	return WEFT_TASK_OK;
 }

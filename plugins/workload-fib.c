@@ -6,60 +6,37 @@
  * params:
  *   n:  a number or a list of numbers, 1 to 92
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include <weft/weft-plugin.h>
 
-extern const struct weft_plugin weft_plugin;
-
 struct fib {
 	const struct weft_host	*h;
-	long long		*n;
-	size_t			 count;
+	struct weft_ints	 n;	/* one task each */
+};
+
+static const struct weft_param spec[] = {
+	{ "n", WEFT_P_INTS, WEFT_P_REQUIRED, offsetof(struct fib, n), 1, 92,
+	    NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
 static void *
 fib_init(const struct weft_host *h, const struct weft_node *params,
     size_t *ntasks)
 {
-	static const char *const keys[] = { "n", NULL };
-	const struct weft_node	*n;
-	struct fib		*f;
-	int			 seq;
+	struct fib *f;
 
-	if (params == NULL || (n = h->param(params, "n")) == NULL) {
-		if (params != NULL)
-			h->node_error(params, "n: missing; give a number or a "
-			    "list of numbers");
-		else
-			h->log(&weft_plugin, WEFT_LOG_ERR, "params: give n, a "
-			    "number or a list of numbers");
-		return NULL;
-	}
-	if (h->params_allow(params, keys) != 0)
-		return NULL;
-	seq = h->node_kind(n) == WEFT_NODE_SEQ;
-	if ((seq && h->node_len(n) == 0) || h->node_kind(n) == WEFT_NODE_MAP) {
-		h->node_error(n, "expected a number or a non-empty list of "
-		    "numbers");
-		return NULL;
-	}
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return NULL;
 	f->h = h;
-	f->count = seq ? h->node_len(n) : 1;
-	if ((f->n = calloc(f->count, sizeof *f->n)) == NULL)
-		goto fail;
-	for (size_t i = 0; i < f->count; i++)
-		if (h->node_int(seq ? h->node_at(n, i) : n, 1, 92,
-		    &f->n[i]) != 0)
-			goto fail;
-	*ntasks = f->count;
+	if (h->params->parse(params, spec, f) != 0) {
+		free(f);
+		return NULL;
+	}
+	*ntasks = f->n.n;
 	return f;
-fail:
-	free(f->n);
-	free(f);
-	return NULL;
 }
 
 static unsigned long long
@@ -75,24 +52,15 @@ fib_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 {
 	struct fib *f = state;
 
-	f->h->result_int(t, "n", f->n[idx]);
-	f->h->result_int(t, "fib", (long long)fib((unsigned)f->n[idx]));
+	f->h->task->result_int(t, "n", f->n.v[idx]);
+	f->h->task->result_int(t, "fib", (long long)fib((unsigned)f->n.v[idx]));
 	return WEFT_TASK_OK;
-}
-
-static void
-fib_fini(void *state)
-{
-	struct fib *f = state;
-
-	free(f->n);
-	free(f);
 }
 
 static const struct weft_workload_ops fib_ops = {
 	.init = fib_init,
 	.task = fib_task,
-	.fini = fib_fini,
+	.fini = free,
 };
 
 WEFT_EXPORT const struct weft_plugin weft_plugin = {

@@ -5,27 +5,35 @@
  * params:
  *   tasks:  number of tasks (default 1000)
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include <weft/weft-plugin.h>
 
-static int noop_marker;
+struct noop {
+	long long	tasks;
+};
+
+static const struct weft_param spec[] = {
+	{ "tasks", WEFT_P_INT, 0, offsetof(struct noop, tasks), 0, 1000000000,
+	    NULL, "1000" },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
 
 static void *
 noop_init(const struct weft_host *h, const struct weft_node *params,
     size_t *ntasks)
 {
-	static const char *const keys[] = { "tasks", NULL };
-	const struct weft_node	*n;
-	long long		 tasks = 1000;
+	struct noop *n;
 
-	if (params != NULL && h->params_allow(params, keys) != 0)
+	if ((n = calloc(1, sizeof *n)) == NULL)
 		return NULL;
-	if ((n = h->param(params, "tasks")) != NULL &&
-	    h->node_int(n, 0, 1000000000, &tasks) != 0)
+	if (h->params->parse(params, spec, n) != 0) {
+		free(n);
 		return NULL;
-	*ntasks = (size_t)tasks;
-	return &noop_marker;
+	}
+	*ntasks = (size_t)n->tasks;
+	return n;
 }
 
 static int
@@ -37,6 +45,7 @@ noop_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 static const struct weft_workload_ops noop_ops = {
 	.init = noop_init,
 	.task = noop_task,
+	.fini = free,
 };
 
 WEFT_EXPORT const struct weft_plugin weft_plugin = {

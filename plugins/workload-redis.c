@@ -8,13 +8,15 @@
  * indexed, so a shard reads only its own part, sequentially), and keeps
  * up to `pipeline` commands in flight on one connection.
  *
- * The shard logic is written once; only the transport differs:
- *  - with an event loop (coro): hiredis's async API on the loop through
- *    its libevent adapter; each shard is a coroutine that parks until
- *    enough of its pipeline has been answered;
- *  - otherwise: a hiredis context driven through weft's wait_fd, which
+ * One shard loop (run_phase) does the work for every strategy, over a
+ * small transport interface (connect, send, await replies, drop) with
+ * two implementations:
+ *  - blocking: a hiredis context driven through weft's wait_fd, which
  *    blocks the thread or worker process; connections are kept per
- *    execution context and reused by the next shard.
+ *    execution context and reused by the next shard;
+ *  - async, with an event loop (coro): hiredis's async API on the loop
+ *    through its libevent adapter; the shard parks until enough of its
+ *    pipeline has been answered.
  *
  * Nothing lost: replies come in order, so the shard knows exactly which
  * commands Redis acknowledged.  If the connection drops (Redis restarts,
@@ -44,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,36 +68,96 @@ struct rd {
 	size_t			*line;	/* start of each line; line[n] = end */
 	size_t			 nlines;
 	size_t			 nshards;
-	char			*host, *unixpath, *username, *password;
 	char			*key_prefix, *key_suffix;	/* around {n} */
-	long long		 port, db, pipeline, ttl;
+	/* params */
+	const char		*file, *host, *unixpath, *username, *password;
+	const char		*key;
+	long long		 port, db, shards, pipeline, ttl;
 	long long		 retry_for_ms, timeout_ms;
 	int			 verify;
 };
 
-/* Idle connections of one execution context. */
+/* Idle connections of one execution context (blocking transport). */
 struct rctx {
 	redisContext	**idle;
 	size_t		  nidle, cap;
 };
 
+struct shard;
+
+/*
+ * A transport: how a shard talks to Redis.
+ *   connected  whether there is a connection now
+ *   connect    a new connection, authenticated, on the right db:
+ *              0, -1 (try again; s->why says why), -2 (refused for good)
+ *   send       queue one command
+ *   await      take replies until part of the window is answered
+ *              (check() sees each): 0, or -1 when the connection is
+ *              lost or silent (s->why)
+ *   drop       let the connection go
+ *   keep       at the end of the shard: keep a healthy connection for
+ *              the context's next shard, or drop it (optional)
+ */
+struct transport {
+	int	(*connected)(struct shard *);
+	int	(*connect)(struct shard *);
+	int	(*send)(struct shard *, int, const char **, const size_t *);
+	int	(*await)(struct shard *);
+	void	(*drop)(struct shard *);
+	void	(*keep)(struct shard *, struct rctx *, int);
+};
+
+/* A shard at work. */
+struct shard {
+	struct rd		*d;
+	const struct transport	*tp;
+	struct weft_task	*t;
+	redisContext		*c;		/* blocking transport */
+	redisAsyncContext	*ac;		/* async transport */
+	struct event_base	*base;
+	int			 connected, lost, fatal, waiting;
+	size_t			 lo, hi;	/* its lines */
+	size_t			 sent, acked;	/* next to send / to ack */
+	int			 verifying;
+	long long		 errors, mismatches, reconnects, bytes;
+	long long		 reported;	/* lines told to progress */
+	char			 first_error[256];
+	char			 why[512];	/* why the last attempt failed */
+};
+
 /* ---- parameters and the file ---- */
 
-static char *
-opt_str(const struct weft_host *h, const struct weft_node *params,
-    const char *key, const char *def, int *bad)
-{
-	const struct weft_node	*n = h->param(params, key);
-	const char		*s;
-
-	if (n == NULL)
-		return def ? strdup(def) : NULL;
-	if ((s = h->node_str(n)) == NULL) {
-		*bad = 1;
-		return NULL;
-	}
-	return strdup(s);
-}
+static const struct weft_param spec[] = {
+	{ "file", WEFT_P_PATH, WEFT_P_REQUIRED, offsetof(struct rd, file), 0,
+	    0, NULL, NULL },
+	{ "host", WEFT_P_STRING, 0, offsetof(struct rd, host), 0, 0, NULL,
+	    "127.0.0.1" },
+	{ "port", WEFT_P_INT, 0, offsetof(struct rd, port), 1, 65535, NULL,
+	    "6379" },
+	{ "unix", WEFT_P_PATH, 0, offsetof(struct rd, unixpath), 0, 0, NULL,
+	    NULL },
+	{ "db", WEFT_P_INT, 0, offsetof(struct rd, db), 0, 1000000, NULL,
+	    NULL },
+	{ "username", WEFT_P_STRING, 0, offsetof(struct rd, username), 0, 0,
+	    NULL, NULL },
+	{ "password", WEFT_P_STRING, 0, offsetof(struct rd, password), 0, 0,
+	    NULL, NULL },
+	{ "key", WEFT_P_STRING, 0, offsetof(struct rd, key), 0, 0, NULL,
+	    "{n}" },
+	{ "shards", WEFT_P_INT, 0, offsetof(struct rd, shards), 1, 100000,
+	    NULL, "8" },
+	{ "pipeline", WEFT_P_INT, 0, offsetof(struct rd, pipeline), 1, 1000000,
+	    NULL, "1000" },
+	{ "ttl", WEFT_P_INT, 0, offsetof(struct rd, ttl), 1, LLONG_MAX / 1000,
+	    NULL, NULL },
+	{ "verify", WEFT_P_BOOL, 0, offsetof(struct rd, verify), 0, 0, NULL,
+	    "false" },
+	{ "retry_for", WEFT_P_DURATION, 0, offsetof(struct rd, retry_for_ms),
+	    0, 0, NULL, "10s" },
+	{ "timeout", WEFT_P_DURATION, 0, offsetof(struct rd, timeout_ms), 0, 0,
+	    NULL, "5s" },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
 
 static int
 index_lines(struct rd *d)
@@ -131,10 +194,6 @@ rd_free(void *state)
 	if (d->data != NULL && d->size != 0)
 		munmap((void *)d->data, d->size);
 	free(d->line);
-	free(d->host);
-	free(d->unixpath);
-	free(d->username);
-	free(d->password);
 	free(d->key_prefix);
 	free(d->key_suffix);
 	free(d);
@@ -144,126 +203,57 @@ static void *
 rd_init(const struct weft_host *h, const struct weft_node *params,
     size_t *ntasks)
 {
-	static const char *const keys[] = { "file", "host", "port", "unix",
-	    "db", "username", "password", "key", "shards", "pipeline", "ttl",
-	    "verify", "retry_for", "timeout", NULL };
-	const struct weft_node	*n, *fn;
-	struct rd		*d;
-	struct stat		 st;
-	const char		*path, *brace;
-	char			*key;
-	int			 bad = 0, fd;
-	long long		 shards = 0;
+	const struct weft_params_api	*p = h->params;
+	struct rd			*d;
+	struct stat			 st;
+	const char			*brace;
+	int				 fd;
 
-	if (params == NULL || (fn = h->param(params, "file")) == NULL) {
-		if (params != NULL)
-			h->node_error(params, "file: missing; name the file "
-			    "whose lines go to Redis");
-		else
-			h->log(&weft_plugin, WEFT_LOG_ERR, "params: give file");
-		return NULL;
-	}
-	if (h->params_allow(params, keys) != 0 ||
-	    (path = h->node_str(fn)) == NULL)
-		return NULL;
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return NULL;
 	d->h = h;
-	d->port = 6379;
-	d->pipeline = 1000;
-	d->retry_for_ms = 10000;
-	d->timeout_ms = 5000;
 	d->db = -1;
-	d->host = opt_str(h, params, "host", "127.0.0.1", &bad);
-	d->unixpath = opt_str(h, params, "unix", NULL, &bad);
-	d->username = opt_str(h, params, "username", NULL, &bad);
-	d->password = opt_str(h, params, "password", NULL, &bad);
-	key = opt_str(h, params, "key", "{n}", &bad);
-	if (key != NULL) {
-		if ((brace = strstr(key, "{n}")) == NULL) {
-			h->node_error(h->param(params, "key"), "the key format "
-			    "must contain {n} (the line number), got \"%s\"",
-			    key);
-			bad = 1;
-		} else {
-			d->key_prefix = strndup(key, (size_t)(brace - key));
-			d->key_suffix = strdup(brace + 3);
-		}
-		free(key);
+	if (p->parse(params, spec, d) != 0)
+		goto fail;
+	if ((brace = strstr(d->key, "{n}")) == NULL) {
+		p->node_error(p->get(params, "key"), "the key format must "
+		    "contain {n} (the line number), got \"%s\"", d->key);
+		goto fail;
 	}
-	if ((n = h->param(params, "port")) != NULL &&
-	    h->node_int(n, 1, 65535, &d->port) != 0)
-		bad = 1;
-	if ((n = h->param(params, "db")) != NULL &&
-	    h->node_int(n, 0, 1000000, &d->db) != 0)
-		bad = 1;
-	if ((n = h->param(params, "shards")) != NULL &&
-	    h->node_int(n, 1, 100000, &shards) != 0)
-		bad = 1;
-	if ((n = h->param(params, "pipeline")) != NULL &&
-	    h->node_int(n, 1, 1000000, &d->pipeline) != 0)
-		bad = 1;
-	if ((n = h->param(params, "ttl")) != NULL &&
-	    h->node_int(n, 1, LLONG_MAX / 1000, &d->ttl) != 0)
-		bad = 1;
-	if ((n = h->param(params, "retry_for")) != NULL &&
-	    h->node_duration_ms(n, &d->retry_for_ms) != 0)
-		bad = 1;
-	if ((n = h->param(params, "timeout")) != NULL &&
-	    h->node_duration_ms(n, &d->timeout_ms) != 0)
-		bad = 1;
-	if ((n = h->param(params, "verify")) != NULL) {
-		const char *s = h->node_str(n);
-
-		if (s != NULL && (strcmp(s, "true") == 0 ||
-		    strcmp(s, "yes") == 0))
-			d->verify = 1;
-		else if (s == NULL || (strcmp(s, "false") != 0 &&
-		    strcmp(s, "no") != 0)) {
-			if (s != NULL)
-				h->node_error(n, "expected true or false, got "
-				    "\"%s\"", s);
-			bad = 1;
-		}
-	}
-	if (bad) {
-		rd_free(d);
-		return NULL;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	d->key_prefix = strndup(d->key, (size_t)(brace - d->key));
+	d->key_suffix = strdup(brace + 3);
+	if ((fd = open(d->file, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &st) != 0) {
-		h->node_error(fn, "cannot read %s: %s", path, strerror(errno));
+		p->node_error(p->get(params, "file"), "cannot read %s: %s",
+		    d->file, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		rd_free(d);
-		return NULL;
+		goto fail;
 	}
 	d->size = (size_t)st.st_size;
 	if (d->size != 0) {
 		d->data = mmap(NULL, d->size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (d->data == MAP_FAILED) {
-			h->node_error(fn, "cannot map %s: %s", path,
-			    strerror(errno));
+			p->node_error(p->get(params, "file"), "cannot map %s: "
+			    "%s", d->file, strerror(errno));
 			d->data = NULL;
 			close(fd);
-			rd_free(d);
-			return NULL;
+			goto fail;
 		}
 		madvise((void *)d->data, d->size, MADV_SEQUENTIAL);
 	}
 	close(fd);
-	if (index_lines(d) != 0) {
-		rd_free(d);
-		return NULL;
-	}
-	d->nshards = shards ? (size_t)shards : 8;
+	if (index_lines(d) != 0)
+		goto fail;
+	d->nshards = (size_t)d->shards;
 	if (d->nshards > d->nlines)
 		d->nshards = d->nlines ? d->nlines : 1;
 	*ntasks = d->nlines ? d->nshards : 0;
 	return d;
+fail:
+	rd_free(d);
+	return NULL;
 }
-
-/* ---- connections ---- */
 
 static int
 rd_ctx_init(void *state, void **ctx)
@@ -282,21 +272,85 @@ rd_ctx_fini(void *state, void *ctx)
 	free(c);
 }
 
-/* A shard at work. */
-struct shard {
-	struct rd		*d;
-	struct weft_task	*t;
-	redisContext		*c;		/* blocking transport */
-	redisAsyncContext	*ac;		/* loop transport */
-	int			 connected, lost, fatal, waiting;
-	size_t			 lo, hi;	/* its lines */
-	size_t			 sent, acked;	/* next to send / to ack */
-	int			 verifying;
-	long long		 errors, mismatches, reconnects, bytes;
-	long long		 reported;	/* lines told to progress */
-	char			 first_error[256];
-	char			 why[512];	/* why the last attempt failed */
+/* ---- what both transports share ---- */
+
+/* why_connect - s->why = "connect to WHERE: err". */
+static void
+why_connect(struct shard *s, const char *err)
+{
+	struct rd *d = s->d;
+
+	if (d->unixpath != NULL)
+		snprintf(s->why, sizeof s->why, "connect to %s: %s",
+		    d->unixpath, err);
+	else
+		snprintf(s->why, sizeof s->why, "connect to %s:%lld: %s",
+		    d->host, d->port, err);
+}
+
+/*
+ * struct setup - the commands a new connection sends before any SET:
+ * AUTH (with the username if there is one), then SELECT.
+ */
+struct setup {
+	int		 n;
+	int		 argc[2];
+	const char	*argv[2][3];
+	char		 what[2][32];
+	char		 db[32];
 };
+
+static void
+setup_commands(const struct rd *d, struct setup *su)
+{
+	su->n = 0;
+	if (d->password != NULL) {
+		su->argv[su->n][0] = "AUTH";
+		su->argv[su->n][1] = d->username ? d->username : d->password;
+		su->argv[su->n][2] = d->password;
+		su->argc[su->n] = d->username ? 3 : 2;
+		snprintf(su->what[su->n++], sizeof su->what[0], "AUTH");
+	}
+	if (d->db >= 0) {
+		snprintf(su->db, sizeof su->db, "%lld", d->db);
+		su->argv[su->n][0] = "SELECT";
+		su->argv[su->n][1] = su->db;
+		su->argc[su->n] = 2;
+		snprintf(su->what[su->n++], sizeof su->what[0], "SELECT %lld",
+		    d->db);
+	}
+}
+
+/* check - what the reply to line n's command says. */
+static void
+check(struct shard *s, size_t n, redisReply *r)
+{
+	struct rd *d = s->d;
+
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (s->errors++ == 0)
+			snprintf(s->first_error, sizeof s->first_error,
+			    "line %zu: %s", n, r->str);
+		return;
+	}
+	if (s->verifying) {
+		size_t len = d->line[n + 1] - d->line[n];
+
+		if (len > 0 && d->data[d->line[n + 1] - 1] == '\n')
+			len--;
+		if (r->type != REDIS_REPLY_INTEGER ||
+		    (size_t)r->integer != len) {
+			if (s->mismatches++ == 0 && s->errors == 0)
+				snprintf(s->first_error, sizeof
+				    s->first_error, "line %zu: key holds %lld "
+				    "bytes, the line has %zu", n,
+				    r->type == REDIS_REPLY_INTEGER ?
+				    r->integer : -1LL, len);
+		}
+	}
+}
+
+/* ---- the blocking transport: a hiredis context and wait_fd ---- */
 
 /* flush - write hiredis's output buffer out, waiting as needed. */
 static int
@@ -307,7 +361,7 @@ flush(struct shard *s)
 	while (!done) {
 		if (redisBufferWrite(s->c, &done) != REDIS_OK)
 			return -1;
-		if (!done && s->d->h->wait_fd(s->t, s->c->fd, WEFT_WRITE,
+		if (!done && s->d->h->task->wait_fd(s->t, s->c->fd, WEFT_WRITE,
 		    (int)s->d->timeout_ms) <= 0)
 			return -1;
 	}
@@ -326,7 +380,7 @@ reply(struct shard *s)
 			return NULL;
 		if (r != NULL)
 			return r;
-		ev = s->d->h->wait_fd(s->t, s->c->fd, WEFT_READ,
+		ev = s->d->h->task->wait_fd(s->t, s->c->fd, WEFT_READ,
 		    (int)s->d->timeout_ms);
 		if (ev <= 0) {
 			snprintf(s->why, sizeof s->why, ev == 0 ? "no reply "
@@ -338,90 +392,309 @@ reply(struct shard *s)
 	}
 }
 
-/* command - send one command and wait for its reply (AUTH, SELECT). */
-static redisReply *
-command(struct shard *s, int argc, const char **argv)
+static int
+b_connected(struct shard *s)
 {
-	if (redisAppendCommandArgv(s->c, argc, argv, NULL) != REDIS_OK ||
-	    flush(s) != 0)
-		return NULL;
-	return reply(s);
+	return s->c != NULL;
 }
 
-/* connect_once - a new connection, authenticated and on the right db. */
+static void
+b_drop(struct shard *s)
+{
+	redisFree(s->c);
+	s->c = NULL;
+}
+
 static int
-connect_once(struct shard *s)
+b_send(struct shard *s, int argc, const char **argv, const size_t *len)
+{
+	return redisAppendCommandArgv(s->c, argc, argv, len) == REDIS_OK ?
+	    0 : -1;
+}
+
+/* lost_why - why the blocking connection failed, if s->why is empty. */
+static void
+lost_why(struct shard *s)
+{
+	if (s->why[0] == '\0' || s->c->err)
+		snprintf(s->why, sizeof s->why, "%s", s->c->err ?
+		    s->c->errstr : "connection lost");
+}
+
+static int
+b_connect(struct shard *s)
 {
 	struct rd	*d = s->d;
 	redisContext	*c;
 	redisReply	*r;
+	struct setup	 su;
 	int		 err = 0;
 	socklen_t	 len = sizeof err;
-	char		 db[32];
 
 	c = d->unixpath ? redisConnectUnixNonBlock(d->unixpath) :
 	    redisConnectNonBlock(d->host, (int)d->port);
 	if (c == NULL || c->err) {
-		snprintf(s->why, sizeof s->why, "%s", c ? c->errstr :
-		    "out of memory");
+		why_connect(s, c ? c->errstr : "out of memory");
 		redisFree(c);
 		return -1;
 	}
 	s->c = c;
 	/* A non-blocking connect completes when the socket is writable. */
-	if (d->h->wait_fd(s->t, c->fd, WEFT_WRITE, (int)d->timeout_ms) <= 0 ||
+	if (d->h->task->wait_fd(s->t, c->fd, WEFT_WRITE,
+	    (int)d->timeout_ms) <= 0 ||
 	    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err) {
-		snprintf(s->why, sizeof s->why, "connect to %s%s%lld: %s",
-		    d->unixpath ? d->unixpath : d->host, d->unixpath ? "" : ":",
-		    d->unixpath ? 0LL : d->port, err ? strerror(err) :
-		    "timed out");
-		if (d->unixpath)
-			snprintf(s->why, sizeof s->why, "connect to %s: %s",
-			    d->unixpath, err ? strerror(err) : "timed out");
-		goto fail;
+		why_connect(s, err ? strerror(err) : "timed out");
+		b_drop(s);
+		return -1;
 	}
-	if (d->password != NULL) {
-		const char *argv[3] = { "AUTH", d->username ? d->username :
-		    d->password, d->password };
-
-		if ((r = command(s, d->username ? 3 : 2, argv)) == NULL)
-			goto lost;
-		if (r->type == REDIS_REPLY_ERROR) {
-			snprintf(s->why, sizeof s->why, "AUTH failed: %s",
-			    r->str);
-			freeReplyObject(r);
-			goto fatal;
+	setup_commands(d, &su);
+	for (int i = 0; i < su.n; i++) {
+		if (b_send(s, su.argc[i], su.argv[i], NULL) != 0 ||
+		    flush(s) != 0 || (r = reply(s)) == NULL) {
+			lost_why(s);
+			b_drop(s);
+			return -1;
 		}
-		freeReplyObject(r);
-	}
-	if (d->db >= 0) {
-		const char *argv[2] = { "SELECT", db };
-
-		snprintf(db, sizeof db, "%lld", d->db);
-		if ((r = command(s, 2, argv)) == NULL)
-			goto lost;
 		if (r->type == REDIS_REPLY_ERROR) {
-			snprintf(s->why, sizeof s->why, "SELECT %lld failed: "
-			    "%s", d->db, r->str);
+			snprintf(s->why, sizeof s->why, "%s failed: %s",
+			    su.what[i], r->str);
 			freeReplyObject(r);
-			goto fatal;
+			b_drop(s);
+			return -2;
 		}
 		freeReplyObject(r);
 	}
 	return 0;
-lost:
-	if (s->why[0] == '\0' || s->c->err)
-		snprintf(s->why, sizeof s->why, "%s", s->c->err ?
-		    s->c->errstr : "connection lost");
-fail:
-	redisFree(s->c);
-	s->c = NULL;
-	return -1;
-fatal:
-	redisFree(s->c);
-	s->c = NULL;
-	return -2;
 }
+
+static int
+b_await(struct shard *s)
+{
+	redisReply *r;
+
+	if (flush(s) != 0 || (r = reply(s)) == NULL) {
+		lost_why(s);
+		return -1;
+	}
+	check(s, s->acked++, r);
+	freeReplyObject(r);
+	/* Take every reply already here before writing more. */
+	while (s->acked < s->sent) {
+		void *more = NULL;
+
+		if (redisGetReplyFromReader(s->c, &more) != REDIS_OK ||
+		    more == NULL)
+			break;
+		check(s, s->acked++, more);
+		freeReplyObject(more);
+	}
+	return 0;
+}
+
+/* b_keep - keep a healthy connection for the context's next shard. */
+static void
+b_keep(struct shard *s, struct rctx *c, int failed)
+{
+	if (s->c == NULL)
+		return;
+	if (!s->c->err && !failed && c->nidle == c->cap) {
+		size_t		 cap = c->cap ? 2 * c->cap : 8;
+		redisContext	**v = realloc(c->idle, cap * sizeof *v);
+
+		if (v != NULL) {
+			c->idle = v;
+			c->cap = cap;
+		}
+	}
+	if (!s->c->err && !failed && c->nidle < c->cap)
+		c->idle[c->nidle++] = s->c;
+	else
+		redisFree(s->c);
+	s->c = NULL;
+}
+
+static const struct transport blocking = {
+	.connected = b_connected,
+	.connect = b_connect,
+	.send = b_send,
+	.await = b_await,
+	.drop = b_drop,
+	.keep = b_keep,
+};
+
+/* ---- the async transport: hiredis async on the task's loop ---- */
+
+static void
+on_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct shard	*s = ac->data;
+	redisReply	*r = reply;
+
+	if (s == NULL || r == NULL)
+		return;		/* the connection is gone; see on_disconnect */
+	check(s, s->acked++, r);
+	/* Wake the shard when half its window is answered, or all of it. */
+	if (s->waiting && (s->acked == s->sent ||
+	    s->sent - s->acked <= (size_t)s->d->pipeline / 2))
+		s->d->h->task->unpark(s->t);
+}
+
+static void
+on_setup_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct shard	*s = ac->data;
+	redisReply	*r = reply;
+
+	if (s == NULL || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR && !s->fatal) {
+		snprintf(s->why, sizeof s->why, "%s failed: %s",
+		    (const char *)priv, r->str);
+		s->fatal = 1;
+	}
+	s->connected++;
+	s->d->h->task->unpark(s->t);
+}
+
+static void
+on_connect(const redisAsyncContext *ac, int status)
+{
+	struct shard *s = ac->data;
+
+	if (s == NULL)
+		return;
+	if (status != REDIS_OK) {
+		snprintf(s->why, sizeof s->why, "%s", ac->errstr);
+		s->ac = NULL;	/* hiredis frees it */
+	} else
+		s->connected = 1;
+	s->d->h->task->unpark(s->t);
+}
+
+static void
+on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct shard *s = ac->data;
+
+	if (s == NULL || s->ac != ac)
+		return;
+	snprintf(s->why, sizeof s->why, "%s", status == REDIS_OK ?
+	    "disconnected" : ac->errstr);
+	s->ac = NULL;		/* hiredis frees it */
+	s->lost = 1;
+	s->d->h->task->unpark(s->t);
+}
+
+static int
+a_connected(struct shard *s)
+{
+	return s->ac != NULL;
+}
+
+/* a_drop - let go of the connection; no callback reaches s after. */
+static void
+a_drop(struct shard *s)
+{
+	redisAsyncContext *ac = s->ac;
+
+	s->lost = 0;
+	if (ac == NULL)
+		return;
+	s->ac = NULL;
+	ac->data = NULL;
+	redisAsyncFree(ac);
+}
+
+static int
+a_send(struct shard *s, int argc, const char **argv, const size_t *len)
+{
+	return redisAsyncCommandArgv(s->ac, on_reply, NULL, argc, argv,
+	    len) == REDIS_OK ? 0 : -1;
+}
+
+static int
+a_connect(struct shard *s)
+{
+	struct rd			*d = s->d;
+	const struct weft_task_api	*ta = d->h->task;
+	redisAsyncContext		*ac;
+	struct setup			 su;
+
+	ac = d->unixpath ? redisAsyncConnectUnix(d->unixpath) :
+	    redisAsyncConnect(d->host, (int)d->port);
+	if (ac == NULL || ac->err) {
+		why_connect(s, ac ? ac->errstr : "out of memory");
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		return -1;
+	}
+	ac->data = s;
+	s->ac = ac;
+	s->connected = s->lost = s->fatal = 0;
+	redisLibeventAttach(ac, s->base);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	while (s->ac != NULL && !s->connected)
+		if (ta->park(s->t, (int)d->timeout_ms) <= 0)
+			break;
+	if (!s->connected) {
+		char err[sizeof s->why];
+
+		snprintf(err, sizeof err, "%s", s->why[0] ? s->why :
+		    "timed out");
+		why_connect(s, err);
+		a_drop(s);
+		return -1;
+	}
+	s->connected = 0;
+	setup_commands(d, &su);
+	for (int i = 0; i < su.n; i++)
+		redisAsyncCommandArgv(ac, on_setup_reply, su.what[i],
+		    su.argc[i], su.argv[i], NULL);
+	while (s->ac != NULL && s->connected < su.n && !s->fatal)
+		if (ta->park(s->t, (int)d->timeout_ms) <= 0)
+			break;
+	if (s->fatal) {
+		a_drop(s);
+		return -2;
+	}
+	if (s->ac == NULL || s->connected < su.n) {
+		if (s->why[0] == '\0')
+			snprintf(s->why, sizeof s->why, "no reply to %s "
+			    "within %lld ms", su.what[0], d->timeout_ms);
+		a_drop(s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+a_await(struct shard *s)
+{
+	int rc;
+
+	s->waiting = 1;
+	rc = s->d->h->task->park(s->t, (int)s->d->timeout_ms);
+	s->waiting = 0;
+	if (s->lost)
+		return -1;
+	if (rc == 0) {
+		snprintf(s->why, sizeof s->why, "no reply within %lld ms",
+		    s->d->timeout_ms);
+		return -1;
+	}
+	return 0;	/* answered, or cancelled: the shard loop checks */
+}
+
+static const struct transport async = {
+	.connected = a_connected,
+	.connect = a_connect,
+	.send = a_send,
+	.await = a_await,
+	.drop = a_drop,
+};
+
+/* ---- the shard loop, over either transport ---- */
 
 /*
  * reconnect - connect, retrying with backoff (50 ms doubling to 1 s)
@@ -430,30 +703,27 @@ fatal:
 static int
 reconnect(struct shard *s)
 {
-	long long	waited = 0, backoff = 50;
-	int		rc;
+	const struct weft_task_api	*ta = s->d->h->task;
+	long long			 waited = 0, backoff = 50;
+	int				 rc;
 
-	if (s->c != NULL) {
-		redisFree(s->c);
-		s->c = NULL;
-	}
+	s->tp->drop(s);
 	for (;;) {
 		s->why[0] = '\0';
-		if ((rc = connect_once(s)) != -1)
+		if ((rc = s->tp->connect(s)) != -1)
 			return rc;
-		if (s->d->h->cancelled(s->t) || waited >= s->d->retry_for_ms)
+		if (ta->cancelled(s->t) || waited >= s->d->retry_for_ms)
 			return -1;
-		if (s->d->h->sleep_ms(s->t, backoff) != 0)
+		if (ta->sleep_ms(s->t, backoff) != 0)
 			return -1;
 		waited += backoff;
 		backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
 	}
 }
 
-static void	on_reply(redisAsyncContext *, void *, void *);
-
+/* send_line - queue line n's command: SET (or STRLEN when verifying). */
 static int
-append_line(struct shard *s, size_t n)
+send_line(struct shard *s, size_t n)
 {
 	struct rd	*d = s->d;
 	const char	*line = d->data + d->line[n];
@@ -490,40 +760,7 @@ append_line(struct shard *s, size_t n)
 		}
 		s->bytes += (long long)len;
 	}
-	if (s->ac != NULL)
-		return redisAsyncCommandArgv(s->ac, on_reply, NULL, argc, argv,
-		    argvlen) == REDIS_OK ? 0 : -1;
-	return redisAppendCommandArgv(s->c, argc, argv, argvlen) == REDIS_OK ?
-	    0 : -1;
-}
-
-/* check - what the reply to line n's command says. */
-static void
-check(struct shard *s, size_t n, redisReply *r)
-{
-	struct rd *d = s->d;
-
-	if (r->type == REDIS_REPLY_ERROR) {
-		if (s->errors++ == 0)
-			snprintf(s->first_error, sizeof s->first_error,
-			    "line %zu: %s", n, r->str);
-		return;
-	}
-	if (s->verifying) {
-		size_t len = d->line[n + 1] - d->line[n];
-
-		if (len > 0 && d->data[d->line[n + 1] - 1] == '\n')
-			len--;
-		if (r->type != REDIS_REPLY_INTEGER ||
-		    (size_t)r->integer != len) {
-			if (s->mismatches++ == 0 && s->errors == 0)
-				snprintf(s->first_error, sizeof
-				    s->first_error, "line %zu: key holds %lld "
-				    "bytes, the line has %zu", n,
-				    r->type == REDIS_REPLY_INTEGER ?
-				    r->integer : -1LL, len);
-		}
-	}
+	return s->tp->send(s, argc, argv, argvlen);
 }
 
 /* report_progress - tell weft how many more lines are written. */
@@ -532,8 +769,8 @@ report_progress(struct shard *s)
 {
 	if (s->verifying)
 		return;
-	s->d->h->progress(s->t, (long long)(s->acked - s->lo) - s->reported,
-	    0);
+	s->d->h->task->progress(s->t, (long long)(s->acked - s->lo) -
+	    s->reported, 0);
 	s->reported = (long long)(s->acked - s->lo);
 }
 
@@ -543,315 +780,67 @@ report_progress(struct shard *s)
  * what has no reply.  0, or -1 with s->why.
  */
 static int
-run_phase(struct shard *s, struct event_base *unused)
+run_phase(struct shard *s)
 {
-	struct rd		*d = s->d;
-	const struct weft_host	*h = d->h;
-	int			 rc;
+	const struct weft_task_api	*ta = s->d->h->task;
 
 	s->sent = s->acked = s->lo;
 	while (s->acked < s->hi) {
-		redisReply *r;
-
-		if (h->cancelled(s->t)) {
+		if (ta->cancelled(s->t)) {
 			snprintf(s->why, sizeof s->why, "cancelled");
 			return -1;
 		}
-		if (s->c == NULL) {
-			if ((rc = reconnect(s)) != 0)
+		if (!s->tp->connected(s)) {
+			if (reconnect(s) != 0)
 				return -1;
 			s->sent = s->acked;	/* resend what has no reply */
 		}
 		while (s->sent < s->hi &&
-		    s->sent - s->acked < (size_t)d->pipeline)
-			if (append_line(s, s->sent++) != 0)
+		    s->sent - s->acked < (size_t)s->d->pipeline)
+			if (send_line(s, s->sent++) != 0)
 				break;
-		if (flush(s) != 0 || (r = reply(s)) == NULL) {
-			if (h->cancelled(s->t))
+		if (s->tp->await(s) != 0) {
+			if (ta->cancelled(s->t))
 				continue;
-			h->log(&weft_plugin, WEFT_LOG_WARN, "shard %zu: lost "
-			    "the connection at line %zu (%s); reconnecting",
-			    h->task_index(s->t), s->acked, s->c->err ?
-			    s->c->errstr : s->why);
+			s->d->h->log(&weft_plugin, WEFT_LOG_WARN, "shard %zu: "
+			    "lost the connection at line %zu (%s); "
+			    "reconnecting", ta->index(s->t), s->acked, s->why);
 			s->reconnects++;
-			redisFree(s->c);
-			s->c = NULL;
+			s->tp->drop(s);
 			continue;
 		}
-		check(s, s->acked++, r);
-		freeReplyObject(r);
-		/* Take every reply already here before writing more. */
-		while (s->acked < s->sent) {
-			void *more = NULL;
-
-			if (redisGetReplyFromReader(s->c, &more) != REDIS_OK ||
-			    more == NULL)
-				break;
-			check(s, s->acked++, more);
-			freeReplyObject(more);
-		}
 		report_progress(s);
 	}
 	return 0;
-}
-
-/* ---- the loop transport: hiredis async on libevent ---- */
-
-static void
-on_reply(redisAsyncContext *ac, void *reply, void *priv)
-{
-	struct shard	*s = ac->data;
-	redisReply	*r = reply;
-
-	if (s == NULL || r == NULL)
-		return;		/* the connection is gone; see on_disconnect */
-	check(s, s->acked++, r);
-	/* Wake the shard when half its window is answered, or all of it. */
-	if (s->waiting && (s->acked == s->sent ||
-	    s->sent - s->acked <= (size_t)s->d->pipeline / 2))
-		s->d->h->unpark(s->t);
-}
-
-static void
-on_setup_reply(redisAsyncContext *ac, void *reply, void *priv)
-{
-	struct shard	*s = ac->data;
-	redisReply	*r = reply;
-
-	if (s == NULL || r == NULL)
-		return;
-	if (r->type == REDIS_REPLY_ERROR && !s->fatal) {
-		snprintf(s->why, sizeof s->why, "%s failed: %s",
-		    (const char *)priv, r->str);
-		s->fatal = 1;
-	}
-	s->connected++;
-	s->d->h->unpark(s->t);
-}
-
-static void
-on_connect(const redisAsyncContext *ac, int status)
-{
-	struct shard *s = ac->data;
-
-	if (s == NULL)
-		return;
-	if (status != REDIS_OK) {
-		snprintf(s->why, sizeof s->why, "%s", ac->errstr);
-		s->ac = NULL;	/* hiredis frees it */
-	} else
-		s->connected = 1;
-	s->d->h->unpark(s->t);
-}
-
-static void
-on_disconnect(const redisAsyncContext *ac, int status)
-{
-	struct shard *s = ac->data;
-
-	if (s == NULL || s->ac != ac)
-		return;
-	snprintf(s->why, sizeof s->why, "%s", status == REDIS_OK ?
-	    "disconnected" : ac->errstr);
-	s->ac = NULL;		/* hiredis frees it */
-	s->lost = 1;
-	s->d->h->unpark(s->t);
-}
-
-/* drop_async - let go of the async connection; no callback reaches s. */
-static void
-drop_async(struct shard *s)
-{
-	redisAsyncContext *ac = s->ac;
-
-	if (ac == NULL)
-		return;
-	s->ac = NULL;
-	ac->data = NULL;
-	redisAsyncFree(ac);
-}
-
-/* connect_async - one attempt: connect, AUTH, SELECT.  0, -1, -2. */
-static int
-connect_async(struct shard *s, struct event_base *base)
-{
-	struct rd		*d = s->d;
-	const struct weft_host	*h = d->h;
-	redisAsyncContext	*ac;
-	char			 db[32];
-	int			 want = 0;
-
-	ac = d->unixpath ? redisAsyncConnectUnix(d->unixpath) :
-	    redisAsyncConnect(d->host, (int)d->port);
-	if (ac == NULL || ac->err) {
-		snprintf(s->why, sizeof s->why, "%s", ac ? ac->errstr :
-		    "out of memory");
-		if (ac != NULL)
-			redisAsyncFree(ac);
-		return -1;
-	}
-	ac->data = s;
-	s->ac = ac;
-	s->connected = s->lost = s->fatal = 0;
-	redisLibeventAttach(ac, base);
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	while (s->ac != NULL && !s->connected)
-		if (h->park(s->t, (int)d->timeout_ms) <= 0)
-			break;
-	if (!s->connected) {
-		if (s->why[0] == '\0')
-			snprintf(s->why, sizeof s->why, "connect timed out");
-		drop_async(s);
-		goto fail;
-	}
-	s->connected = 0;
-	if (d->password != NULL) {
-		const char *argv[3] = { "AUTH", d->username ? d->username :
-		    d->password, d->password };
-
-		redisAsyncCommandArgv(ac, on_setup_reply, "AUTH",
-		    d->username ? 3 : 2, argv, NULL);
-		want++;
-	}
-	if (d->db >= 0) {
-		const char *argv[2] = { "SELECT", db };
-
-		snprintf(db, sizeof db, "%lld", d->db);
-		redisAsyncCommandArgv(ac, on_setup_reply, "SELECT", 2, argv,
-		    NULL);
-		want++;
-	}
-	while (s->ac != NULL && s->connected < want)
-		if (h->park(s->t, (int)d->timeout_ms) <= 0)
-			break;
-	if (s->fatal) {
-		drop_async(s);
-		return -2;
-	}
-	if (s->ac == NULL || s->connected < want) {
-		drop_async(s);
-		goto fail;
-	}
-	return 0;
-fail:
-	if (d->unixpath == NULL && strncmp(s->why, "connect", 7) != 0) {
-		char	tmp[sizeof s->why + 320];
-		size_t	n;
-
-		snprintf(tmp, sizeof tmp, "connect to %s:%lld: %s", d->host,
-		    d->port, s->why);
-		n = strlen(tmp) < sizeof s->why ? strlen(tmp) :
-		    sizeof s->why - 1;
-		memcpy(s->why, tmp, n);
-		s->why[n] = '\0';
-	}
-	return -1;
-}
-
-/* run_phase_async - run_phase's loop over the async transport. */
-static int
-run_phase_async(struct shard *s, struct event_base *base)
-{
-	struct rd		*d = s->d;
-	const struct weft_host	*h = d->h;
-	long long		 waited, backoff;
-	int			 rc;
-
-	s->sent = s->acked = s->lo;
-	while (s->acked < s->hi) {
-		if (h->cancelled(s->t)) {
-			snprintf(s->why, sizeof s->why, "cancelled");
-			return -1;
-		}
-		if (s->ac == NULL) {
-			for (waited = 0, backoff = 50;;) {
-				s->why[0] = '\0';
-				if ((rc = connect_async(s, base)) == 0)
-					break;
-				if (rc == -2 || h->cancelled(s->t) ||
-				    waited >= d->retry_for_ms ||
-				    h->sleep_ms(s->t, backoff) != 0)
-					return -1;
-				waited += backoff;
-				backoff = backoff * 2 > 1000 ? 1000 :
-				    backoff * 2;
-			}
-			s->sent = s->acked;	/* resend what has no reply */
-		}
-		while (s->sent < s->hi &&
-		    s->sent - s->acked < (size_t)d->pipeline)
-			if (append_line(s, s->sent++) != 0)
-				break;
-		s->waiting = 1;
-		rc = h->park(s->t, (int)d->timeout_ms);
-		s->waiting = 0;
-		if (rc < 0)
-			continue;	/* cancelled: checked above */
-		if (s->lost || rc == 0) {
-			if (rc == 0 && !s->lost)
-				snprintf(s->why, sizeof s->why, "no reply "
-				    "within %lld ms", d->timeout_ms);
-			h->log(&weft_plugin, WEFT_LOG_WARN, "shard %zu: lost "
-			    "the connection at line %zu (%s); reconnecting",
-			    h->task_index(s->t), s->acked, s->why);
-			drop_async(s);
-			s->lost = 0;
-			s->reconnects++;
-		}
-		report_progress(s);
-	}
-	return 0;
-}
-
-/* keep_conn - keep a healthy connection for the context's next shard. */
-static void
-keep_conn(struct rctx *c, struct shard *s, int failed)
-{
-	if (s->c == NULL)
-		return;
-	if (!s->c->err && !failed && c->nidle == c->cap) {
-		size_t		 cap = c->cap ? 2 * c->cap : 8;
-		redisContext	**v = realloc(c->idle, cap * sizeof *v);
-
-		if (v != NULL) {
-			c->idle = v;
-			c->cap = cap;
-		}
-	}
-	if (!s->c->err && !failed && c->nidle < c->cap)
-		c->idle[c->nidle++] = s->c;
-	else
-		redisFree(s->c);
-	s->c = NULL;
 }
 
 static int
 rd_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 {
-	struct rd		*d = state;
-	const struct weft_host	*h = d->h;
-	struct rctx		*c = ctx;
-	struct shard		 s = { .d = d, .t = t };
-	struct event_base	*base = h->loop_base(t);
-	int			 failed = 0;
-	int			 (*phase)(struct shard *, struct event_base *);
+	struct rd			*d = state;
+	const struct weft_task_api	*h = d->h->task;
+	struct rctx			*c = ctx;
+	struct shard			 s = { .d = d, .t = t };
+	int				 failed = 0;
 
 	s.lo = d->nlines * idx / d->nshards;
 	s.hi = d->nlines * (idx + 1) / d->nshards;
+	s.base = h->loop_base(t);
+	s.tp = s.base != NULL ? &async : &blocking;
 	h->progress(t, 0, (long long)(s.hi - s.lo));
-	phase = base != NULL ? run_phase_async : run_phase;
-	if (base == NULL && c->nidle > 0)
+	if (s.base == NULL && c->nidle > 0)
 		s.c = c->idle[--c->nidle];
-	if (phase(&s, base) != 0)
+	if (run_phase(&s) != 0)
 		failed = 1;
 	if (!failed && d->verify) {
 		s.verifying = 1;
-		if (phase(&s, base) != 0)
+		if (run_phase(&s) != 0)
 			failed = 1;
 	}
-	drop_async(&s);
-	keep_conn(c, &s, failed);
+	if (s.tp->keep != NULL)
+		s.tp->keep(&s, c, failed);
+	else
+		s.tp->drop(&s);
 
 	h->result_int(t, "shard", (long long)idx);
 	h->result_int(t, "lines", (long long)(s.hi - s.lo));
@@ -863,14 +852,14 @@ rd_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	if (d->verify)
 		h->result_int(t, "mismatches", s.mismatches);
 	if (failed)
-		return h->task_fail(t, "shard %zu (lines %zu-%zu): %s", idx,
-		    s.lo, s.hi - 1, s.why);
+		return h->fail(t, "shard %zu (lines %zu-%zu): %s", idx, s.lo,
+		    s.hi - 1, s.why);
 	if (s.errors)
-		return h->task_fail(t, "shard %zu: %lld error replies, first "
-		    "%s", idx, s.errors, s.first_error);
+		return h->fail(t, "shard %zu: %lld error replies, first %s",
+		    idx, s.errors, s.first_error);
 	if (s.mismatches)
-		return h->task_fail(t, "shard %zu: verify found %lld keys "
-		    "that differ, first %s", idx, s.mismatches, s.first_error);
+		return h->fail(t, "shard %zu: verify found %lld keys that "
+		    "differ, first %s", idx, s.mismatches, s.first_error);
 	return WEFT_TASK_OK;
 }
 

@@ -7,39 +7,38 @@
  *   tasks:  number of tasks (default 10)
  *   ms:     milliseconds each task waits (default 100)
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include <weft/weft-plugin.h>
 
-extern const struct weft_plugin weft_plugin;
-
 struct sleep_state {
 	const struct weft_host	*h;
-	long long		 ms;
+	long long		 tasks, ms;
+};
+
+static const struct weft_param spec[] = {
+	{ "tasks", WEFT_P_INT, 0, offsetof(struct sleep_state, tasks), 0,
+	    100000000, NULL, "10" },
+	{ "ms", WEFT_P_INT, 0, offsetof(struct sleep_state, ms), 0, 86400000,
+	    NULL, "100" },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
 static void *
 sleep_init(const struct weft_host *h, const struct weft_node *params,
     size_t *ntasks)
 {
-	static const char *const keys[] = { "tasks", "ms", NULL };
-	struct sleep_state	*s;
-	const struct weft_node	*n;
-	long long		 tasks = 10, ms = 100;
+	struct sleep_state *s;
 
-	if (params != NULL && h->params_allow(params, keys) != 0)
-		return NULL;
-	if ((n = h->param(params, "tasks")) != NULL &&
-	    h->node_int(n, 0, 100000000, &tasks) != 0)
-		return NULL;
-	if ((n = h->param(params, "ms")) != NULL &&
-	    h->node_int(n, 0, 86400000, &ms) != 0)
-		return NULL;
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return NULL;
 	s->h = h;
-	s->ms = ms;
-	*ntasks = (size_t)tasks;
+	if (h->params->parse(params, spec, s) != 0) {
+		free(s);
+		return NULL;
+	}
+	*ntasks = (size_t)s->tasks;
 	return s;
 }
 
@@ -48,8 +47,8 @@ sleep_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 {
 	struct sleep_state *s = state;
 
-	if (s->h->sleep_ms(t, (long)s->ms) != 0)
-		return s->h->task_fail(t, "cancelled while sleeping");
+	if (s->h->task->sleep_ms(t, (long)s->ms) != 0)
+		return s->h->task->fail(t, "cancelled while sleeping");
 	return WEFT_TASK_OK;
 }
 

@@ -8,6 +8,8 @@ set -u
 : "${top_srcdir:=$top_builddir}"
 WEFTD=$top_builddir/daemon/weftd
 WEFTCTL=$top_builddir/cli/weftctl
+: "${WEFT_RUNNER:=$top_builddir/runner/weft-runner}"
+export WEFT_RUNNER
 ORACLE=$top_builddir/tests/oracle
 RAWCLIENT=$top_builddir/tests/rawclient
 PLUGINS=$top_builddir/plugins/.libs

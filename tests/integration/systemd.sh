@@ -52,7 +52,7 @@ expect_match "journal: warnings are <4>" '^<4>.*zz.yaml:2:14: concurrency: expec
 # as fd 3 with LISTEN_FDS, and weftd serves it instead of its own.
 if command -v systemd-socket-activate > /dev/null; then
 	rm -f "$T/sock"
-	systemd-socket-activate -l "$T/activated.sock" \
+	systemd-socket-activate -l "$T/activated.sock" -E WEFT_RUNNER \
 	    "$WEFTD" -f -c "$T/weftd.yaml" >> "$T/weftd.log" 2>&1 &
 	WEFTD_PID=$!
 	wait_for "the activated socket exists" test -S "$T/activated.sock"

@@ -7,6 +7,7 @@
  * that coroutines take turns).
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,32 +23,30 @@ struct crash {
 	long long		 overflow_kb;
 };
 
+static const char *const signals[] = { "segv", "abort", NULL };
+
+static const struct weft_param spec[] = {
+	{ "tasks", WEFT_P_INT, 0, offsetof(struct crash, tasks), 1, 1000000,
+	    NULL, "20" },
+	{ "at", WEFT_P_INT, 0, offsetof(struct crash, at), -1, 1000000, NULL,
+	    "17" },
+	{ "signal", WEFT_P_ENUM, 0, offsetof(struct crash, abort_instead), 0,
+	    0, signals, "segv" },
+	{ "hang", WEFT_P_BOOL, 0, offsetof(struct crash, hang), 0, 0, NULL,
+	    "false" },
+	{ "overflow_kb", WEFT_P_INT, 0, offsetof(struct crash, overflow_kb),
+	    1, 1000000, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
 static void *
 crash_init(const struct weft_host *h, const struct weft_node *params,
     size_t *ntasks)
 {
-	static const char *const keys[] = { "tasks", "at", "signal", "hang",
-	    "overflow_kb", NULL };
-	struct crash		*c = calloc(1, sizeof *c);
-	const struct weft_node	*n;
+	struct crash *c = calloc(1, sizeof *c);
 
 	c->h = h;
-	c->tasks = 20;
-	c->at = 17;
-	if (params != NULL && h->params_allow(params, keys) != 0)
-		return NULL;
-	if ((n = h->param(params, "tasks")) != NULL &&
-	    h->node_int(n, 1, 1000000, &c->tasks) != 0)
-		return NULL;
-	if ((n = h->param(params, "at")) != NULL &&
-	    h->node_int(n, -1, 1000000, &c->at) != 0)
-		return NULL;
-	if ((n = h->param(params, "signal")) != NULL)
-		c->abort_instead = strcmp(h->node_str(n), "abort") == 0;
-	if ((n = h->param(params, "hang")) != NULL)
-		c->hang = strcmp(h->node_str(n), "true") == 0;
-	if ((n = h->param(params, "overflow_kb")) != NULL &&
-	    h->node_int(n, 1, 1000000, &c->overflow_kb) != 0)
+	if (h->params->parse(params, spec, c) != 0)
 		return NULL;
 	*ntasks = (size_t)c->tasks;
 	return c;
@@ -62,7 +61,7 @@ use_stack(struct crash *c, struct weft_task *t, long long kb)
 	for (size_t i = 0; i < sizeof buf; i++)
 		buf[i] = (char)kb;
 	if (kb <= 1)
-		return c->h->sleep_ms(t, 1);
+		return c->h->task->sleep_ms(t, 1);
 	return use_stack(c, t, kb - 1) + buf[sizeof buf - 1] - buf[0];
 }
 
@@ -83,10 +82,10 @@ crash_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 		raise(SIGSEGV);
 	}
 	if (c->overflow_kb)
-		c->h->sleep_ms(t, 1);
+		c->h->task->sleep_ms(t, 1);
 	if ((long long)idx % 5 == 4)
-		return c->h->task_fail(t, "task %zu fails on purpose", idx);
-	c->h->result_int(t, "i", (long long)idx);
+		return c->h->task->fail(t, "task %zu fails on purpose", idx);
+	c->h->task->result_int(t, "i", (long long)idx);
 	return WEFT_TASK_OK;
 }
 

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "weftd.h"
+#include "common.h"
+#include "weft/weft-plugin.h"
 
 static int dummy_task(void *s, void *c, struct weft_task *t, size_t i)
 {
@@ -57,11 +58,19 @@ test_bad(void **state)
 	char			why[256];
 
 	d = good();
-	d.abi_major = 2;
+	d.abi_major = 3;
 	d.abi_minor = 7;
 	assert_int_equal(plugin_check_desc(&d, sizeof d, why, sizeof why), -1);
 	assert_string_equal(why, "ABI major mismatch: plugin built for ABI "
-	    "2.7, weftd provides ABI 1.0; rebuild the plugin against this "
+	    "3.7, weftd provides ABI 2.0; rebuild the plugin against this "
+	    "weft's weft-plugin.h");
+	/* ABI 1 (before the host table had sections) is refused too. */
+	d = good();
+	d.abi_major = 1;
+	d.abi_minor = 0;
+	assert_int_equal(plugin_check_desc(&d, sizeof d, why, sizeof why), -1);
+	assert_string_equal(why, "ABI major mismatch: plugin built for ABI "
+	    "1.0, weftd provides ABI 2.0; rebuild the plugin against this "
 	    "weft's weft-plugin.h");
 	d = good();
 	d.kind = 3;

@@ -1,0 +1,252 @@
+/*
+ * plugin.c - what weftd and weftctl know of plugin files without loading
+ * them: whether a descriptor is usable, whether a file sits somewhere
+ * safe to load code from, and what a file holds, asked of weft-runner
+ * (PROBE), which loads it in its own process.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "proto.h"
+#include "weft/weft-plugin.h"
+
+#define PROBE_TIMEOUT_MS	5000
+
+/* The size of the descriptor as ABI 2.0 defined it. */
+#define DESC_SIZE_2_0	(offsetof(struct weft_plugin, ops) + sizeof(void *))
+
+const char *
+plugin_kind_name(int kind)
+{
+	switch (kind) {
+	case WEFT_KIND_WORKLOAD:
+		return "workload";
+	case WEFT_KIND_STRATEGY:
+		return "strategy";
+	}
+	return "unknown";
+}
+
+/* plugin_traits_string - "cpu-bound,io-bound" for display; "-" if none. */
+char *
+plugin_traits_string(unsigned traits)
+{
+	static const struct { unsigned bit; const char *name; } t[] = {
+		{ WEFT_TRAIT_CPU_BOUND, "cpu-bound" },
+		{ WEFT_TRAIT_IO_BOUND, "io-bound" },
+		{ WEFT_TRAIT_BLOCKING, "blocking" },
+	};
+	char	 buf[64] = "";
+
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+		if (!(traits & t[i].bit))
+			continue;
+		if (buf[0] != '\0')
+			strcat(buf, ",");
+		strcat(buf, t[i].name);
+	}
+	return xstrdup(buf[0] ? buf : "-");
+}
+
+/*
+ * plugin_check_desc - whether d (of which avail bytes are readable) is a
+ * descriptor this weft can use.  0, or -1 with the reason in why.
+ */
+int
+plugin_check_desc(const struct weft_plugin *d, size_t avail, char *why,
+    size_t len)
+{
+	if (avail < 8 || d->abi_major != WEFT_ABI_MAJOR) {
+		snprintf(why, len, "ABI major mismatch: plugin built for ABI "
+		    "%u.%u, weftd provides ABI %d.%d; rebuild the plugin "
+		    "against this weft's weft-plugin.h", avail < 8 ? 0 :
+		    d->abi_major, avail < 8 ? 0 : d->abi_minor,
+		    WEFT_ABI_MAJOR, WEFT_ABI_MINOR);
+		return -1;
+	}
+	if (d->size < DESC_SIZE_2_0) {
+		snprintf(why, len, "descriptor size %u is smaller than the "
+		    "%zu bytes of ABI %d.0", d->size, DESC_SIZE_2_0,
+		    WEFT_ABI_MAJOR);
+		return -1;
+	}
+	if (d->kind != WEFT_KIND_WORKLOAD && d->kind != WEFT_KIND_STRATEGY) {
+		snprintf(why, len, "wrong kind %d: expected workload (%d) or "
+		    "strategy (%d)", d->kind, WEFT_KIND_WORKLOAD,
+		    WEFT_KIND_STRATEGY);
+		return -1;
+	}
+	if (d->name == NULL || !valid_name(d->name)) {
+		snprintf(why, len, "descriptor has no valid name");
+		return -1;
+	}
+	if (d->version == NULL || d->summary == NULL) {
+		snprintf(why, len, "descriptor of %s lacks a version or "
+		    "summary", d->name);
+		return -1;
+	}
+	if (d->ops == NULL) {
+		snprintf(why, len, "descriptor of %s has no ops table",
+		    d->name);
+		return -1;
+	}
+	if (d->kind == WEFT_KIND_WORKLOAD) {
+		const struct weft_workload_ops *o = d->ops;
+
+		if (o->init == NULL || o->task == NULL) {
+			snprintf(why, len, "workload %s lacks init or task",
+			    d->name);
+			return -1;
+		}
+	} else {
+		const struct weft_strategy_ops *o = d->ops;
+
+		if (o->run == NULL) {
+			snprintf(why, len, "strategy %s lacks run", d->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * unsafe_path - why loading path would be unsafe, or NULL.  As OpenSSH
+ * and NetworkManager do for the code they load: the file and every
+ * directory above it must belong to root or to weftd's user and be
+ * writable by nobody else.  A root-owned sticky directory such as /tmp
+ * is allowed: others may add entries there but cannot replace ours.
+ */
+const char *
+unsafe_path(const char *path, char *why, size_t len)
+{
+	char		*p = realpath(path, NULL), *slash;
+	struct stat	 st;
+	uid_t		 me = geteuid();
+	int		 file = 1;
+
+	if (p == NULL) {
+		snprintf(why, len, "unsafe: cannot resolve %s: %s", path,
+		    strerror(errno));
+		return why;
+	}
+	for (;;) {
+		if (stat(p, &st) != 0) {
+			snprintf(why, len, "unsafe: cannot stat %s: %s", p,
+			    strerror(errno));
+			goto bad;
+		}
+		if (file && !S_ISREG(st.st_mode)) {
+			snprintf(why, len, "unsafe: %s is not a regular file",
+			    p);
+			goto bad;
+		}
+		if (st.st_uid != 0 && st.st_uid != me) {
+			snprintf(why, len, "unsafe: %s belongs to uid %u; "
+			    "plugins and the directories above them must "
+			    "belong to root or weftd's user", p,
+			    (unsigned)st.st_uid);
+			goto bad;
+		}
+		if ((st.st_mode & 022) != 0 && !(!file &&
+		    (st.st_mode & S_ISVTX) && st.st_uid == 0)) {
+			snprintf(why, len, "unsafe: %s is writable by %s (mode "
+			    "%04o); plugins and the directories above them "
+			    "must not be group- or world-writable", p,
+			    (st.st_mode & 002) ? "everyone" : "its group",
+			    (unsigned)(st.st_mode & 07777));
+			goto bad;
+		}
+		file = 0;
+		if (strcmp(p, "/") == 0)
+			break;
+		slash = strrchr(p, '/');
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	free(p);
+	return NULL;
+bad:
+	free(p);
+	return why;
+}
+
+void
+plugin_clear(struct plugin *p)
+{
+	free(p->path);
+	free(p->name);
+	free(p->version);
+	free(p->summary);
+	free(p->rejected);
+	memset(p, 0, sizeof *p);
+}
+
+/*
+ * plugin_probe - fill p from the plugin at path, as weft-runner reports
+ * it after loading the file in its own process (a constructor that
+ * crashes or hangs is a reason to reject the file, not a danger).
+ * p->rejected says whether it can be used.
+ */
+void
+plugin_probe(const char *path, struct plugin *p)
+{
+	struct proto_probe	 req = { path };
+	struct proto_msg	 m;
+	int			 status;
+	char			*cause = NULL, why[1024];
+
+	memset(p, 0, sizeof *p);
+	p->path = xstrdup(path);
+	if (unsafe_path(path, why, sizeof why) != NULL) {
+		p->rejected = xstrdup(why);
+		return;
+	}
+	switch (runner_call(PROTO_PROBE, &req, PROBE_TIMEOUT_MS, &m, &status,
+	    &cause)) {
+	case -2:
+		xasprintf(&p->rejected, "cannot probe: %s", cause);
+		free(cause);
+		return;
+	case -1:
+		xasprintf(&p->rejected, "probe timed out after %d ms "
+		    "(the plugin's constructor hangs?)", PROBE_TIMEOUT_MS);
+		return;
+	case 0:
+		if (WIFSIGNALED(status))
+			xasprintf(&p->rejected, "crashed while loading: %s "
+			    "(in the plugin's constructor)",
+			    signal_name(WTERMSIG(status)));
+		else
+			xasprintf(&p->rejected, "probe failed (exit status "
+			    "%d, no descriptor reported)", WEXITSTATUS(status));
+		return;
+	}
+	if (m.type != PROTO_PLUGIN) {
+		xasprintf(&p->rejected, "probe failed (weft-runner answered "
+		    "%s)", proto_type_name(m.type));
+		proto_clear(&m);
+		return;
+	}
+	if (m.u.plugin.name != NULL)
+		p->name = xstrdup(m.u.plugin.name);
+	p->abi_major = (int)m.u.plugin.abi_major;
+	p->abi_minor = (int)m.u.plugin.abi_minor;
+	if (m.u.plugin.rejected != NULL)
+		p->rejected = xstrdup(m.u.plugin.rejected);
+	else {
+		p->kind = (int)m.u.plugin.kind;
+		p->version = xstrdup(m.u.plugin.version);
+		p->summary = xstrdup(m.u.plugin.summary);
+		p->traits = (unsigned)m.u.plugin.traits;
+	}
+	proto_clear(&m);
+}

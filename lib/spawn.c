@@ -1,0 +1,150 @@
+/*
+ * spawn.c - starting weft-runner, the program that loads plugins and
+ * runs one job (or probes one plugin file, or judges one job's params).
+ *
+ * The runner is exec'd, not forked from weftd: it starts with a fresh
+ * address space that holds only what it is sent (OpenSMTPD re-execs its
+ * children for the same reason), so a plugin cannot read another job's
+ * params or weftd's configuration out of its own memory.  Its fd 3 is
+ * one end of a socketpair; lib/proto.c's messages go over it.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "proto.h"
+
+#ifndef WEFT_RUNNER_PATH
+#define WEFT_RUNNER_PATH	"/usr/libexec/weft/weft-runner"
+#endif
+
+extern char **environ;
+
+/*
+ * runner_path - $WEFT_RUNNER (for running weft from its build tree),
+ * else where make install put weft-runner.
+ */
+const char *
+runner_path(void)
+{
+	const char *p = getenv("WEFT_RUNNER");
+
+	return p != NULL && *p != '\0' ? p : WEFT_RUNNER_PATH;
+}
+
+/* above - fd moved (close-on-exec) to a number of at least 5. */
+static int
+above(int fd)
+{
+	int n;
+
+	if (fd < 0 || fd >= 5)
+		return fd;
+	n = fcntl(fd, F_DUPFD_CLOEXEC, 5);
+	close(fd);
+	return n;
+}
+
+/*
+ * runner_spawn - start weft-runner in a process group of its own, with
+ * one end of a new socketpair as its fd 3, shared (if not -1) as its
+ * fd 4, /dev/null as stdin (and as stdout too when quiet), stderr
+ * shared (its log lines), nothing else open, every signal at its
+ * default and none blocked.  0 with the other end in *fd (close-on-exec)
+ * and its pid in *pid; -1 with *cause.
+ */
+int
+runner_spawn(int quiet, int shared, int *fd, pid_t *pid, char **cause)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 attr;
+	sigset_t			 none, all;
+	char				*argv[] = { "weft-runner", NULL };
+	const char			*path = runner_path();
+	int				 sv[2], child, rc, dup = -1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		xasprintf(cause, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	/*
+	 * The sources of the dup2s below must not be their targets (dup2
+	 * onto itself keeps close-on-exec) nor each other's.
+	 */
+	child = above(sv[1]);
+	if (shared >= 0)
+		dup = above(fcntl(shared, F_DUPFD_CLOEXEC, 5));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+		    O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, child, 3);
+	if (dup >= 0)
+		posix_spawn_file_actions_adddup2(&fa, dup, 4);
+	posix_spawn_file_actions_addclosefrom_np(&fa, dup >= 0 ? 5 : 4);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(child);
+	if (dup >= 0)
+		close(dup);
+	if (rc != 0) {
+		xasprintf(cause, "cannot start %s: %s (set WEFT_RUNNER to "
+		    "weft-runner's path, or reinstall weft)", path,
+		    strerror(rc));
+		close(sv[0]);
+		return -1;
+	}
+	*fd = sv[0];
+	return 0;
+}
+
+/*
+ * runner_call - start a runner, send it one message, take its one
+ * answer within timeout_ms, and reap it.  Returns 1 with *m set; 0 if
+ * it sent no valid answer (*status says how it ended); -1 if it took
+ * too long (it is killed); -2 if it could not be started (*cause).
+ */
+int
+runner_call(enum proto_type type, const void *body, int timeout_ms,
+    struct proto_msg *m, int *status, char **cause)
+{
+	pid_t	pid;
+	int	fd, rc;
+	char	err[256];
+
+	memset(m, 0, sizeof *m);
+	*status = 0;
+	if (runner_spawn(1, -1, &fd, &pid, cause) != 0)
+		return -2;
+	if (proto_send(fd, type, body) != 0)
+		rc = 0;		/* it died at once; its status says why */
+	else
+		rc = proto_recv(fd, timeout_ms, m, err, sizeof err);
+	if (rc == -2)
+		kill(pid, SIGKILL);
+	close(fd);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == -2)
+		return -1;
+	return rc == 1;
+}

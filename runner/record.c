@@ -1,0 +1,204 @@
+/*
+ * record.c - what a runner reports when its run ends: the record (task
+ * counts, latency percentiles, the workload's results and summary, the
+ * failures) and the timeline of every task.  The supervisor adds the
+ * identity of the run, times and status.
+ */
+#include <sys/resource.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+
+#define RESULTS_MAX	1000	/* per-task results kept in the record */
+#define FAILURES_MAX	100	/* failed tasks listed in the record */
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+percentile(const double *v, size_t n, double p)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = (size_t)ceil(p * (double)n);
+	return v[i == 0 ? 0 : i - 1];
+}
+
+/*
+ * summary - totals of the workload's sum_keys and histograms of its
+ * count_keys over every task's results; NULL if it declares none.
+ */
+static json_t *
+summary(struct weft_run *r)
+{
+	const char *const	*sk = r->wops->sum_keys;
+	const char *const	*ck = r->wops->count_keys;
+	json_t			*sum, *count, *o;
+
+	if (sk == NULL && ck == NULL)
+		return NULL;
+	sum = json_object();
+	count = json_object();
+	for (size_t k = 0; sk != NULL && sk[k] != NULL; k++) {
+		double	 total = 0;
+		int	 integral = 1;
+
+		for (size_t i = 0; i < r->ntasks; i++) {
+			json_t *v = json_object_get(r->recs[i].result, sk[k]);
+
+			if (json_is_integer(v))
+				total += (double)json_integer_value(v);
+			else if (json_is_real(v)) {
+				total += json_real_value(v);
+				integral = 0;
+			}
+		}
+		json_object_set_new(sum, sk[k], integral ?
+		    json_integer((json_int_t)total) : json_real(total));
+	}
+	for (size_t k = 0; ck != NULL && ck[k] != NULL; k++) {
+		json_t *hist = json_object();
+
+		for (size_t i = 0; i < r->ntasks; i++) {
+			json_t		*v = json_object_get(r->recs[i].result,
+					    ck[k]);
+			char		 buf[64];
+			const char	*key;
+
+			if (json_is_string(v))
+				key = json_string_value(v);
+			else if (json_is_integer(v)) {
+				snprintf(buf, sizeof buf, "%lld",
+				    (long long)json_integer_value(v));
+				key = buf;
+			} else
+				continue;
+			json_object_set_new(hist, key, json_integer(
+			    json_integer_value(json_object_get(hist, key)) + 1));
+		}
+		json_object_set_new(count, ck[k], hist);
+	}
+	o = json_object();
+	if (json_object_size(sum) != 0)
+		json_object_set(o, "sum", sum);
+	if (json_object_size(count) != 0)
+		json_object_set(o, "count", count);
+	json_decref(sum);
+	json_decref(count);
+	return o;
+}
+
+static double
+seconds(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* record_send - send the runner's part of the run record on fd. */
+void
+record_send(struct weft_run *r, int fd)
+{
+	struct proto_record	 rec = { 0 };
+	struct rusage		 self, kids;
+	double			*durs;
+	size_t			 nd = 0, ok = 0, failed = 0, cancelled = 0;
+
+	durs = xcalloc(r->ntasks ? r->ntasks : 1, sizeof *durs);
+	rec.results = json_array();
+	rec.failures = json_array();
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct task_rec *t = &r->recs[i];
+
+		switch (t->state) {
+		case T_OK:
+			ok++;
+			break;
+		case T_FAILED:
+			failed++;
+			if (json_array_size(rec.failures) < FAILURES_MAX)
+				json_array_append_new(rec.failures, json_pack(
+				    "{s:I, s:s, s:i}", "task", (json_int_t)i,
+				    "error", t->error, "attempts",
+				    t->attempts));
+			break;
+		default:
+			cancelled++;
+			break;
+		}
+		if (t->state == T_OK || t->state == T_FAILED)
+			durs[nd++] = t->end - t->start;
+		if (t->result != NULL && i < RESULTS_MAX) {
+			json_t *res = json_pack("{s:I}", "task", (json_int_t)i);
+
+			json_object_update(res, t->result);
+			json_array_append_new(rec.results, res);
+		}
+	}
+	qsort(durs, nd, sizeof *durs, cmp_double);
+	rec.latency = json_pack("{s:f, s:f, s:f, s:f}", "p50",
+	    percentile(durs, nd, 0.50), "p95", percentile(durs, nd, 0.95),
+	    "p99", percentile(durs, nd, 0.99), "max",
+	    nd ? durs[nd - 1] : 0.0);
+	free(durs);
+	rec.tasks = json_pack("{s:I, s:I, s:I, s:I}", "total",
+	    (json_int_t)r->ntasks, "ok", (json_int_t)ok, "failed",
+	    (json_int_t)failed, "cancelled", (json_int_t)cancelled);
+	rec.strategy = r->strategy;
+	rec.concurrency = (long long)r->concurrency;
+	rec.summary = summary(r);
+	rec.results_truncated = r->ntasks > RESULTS_MAX;
+	rec.cancelled = CANCELLED() != 0;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	rec.user_s = seconds(self.ru_utime) + seconds(kids.ru_utime);
+	rec.sys_s = seconds(self.ru_stime) + seconds(kids.ru_stime);
+	rec.max_rss_kb = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss :
+	    kids.ru_maxrss;
+	proto_send(fd, PROTO_RECORD, &rec);
+	json_decref(rec.results);
+	json_decref(rec.failures);
+	json_decref(rec.latency);
+	json_decref(rec.tasks);
+	json_decref(rec.summary);
+}
+
+/*
+ * trace_send - every task's start, end, lane and state, for timelines:
+ * [task, start_s, end_s, lane, state] with state 1 ok, 2 failed,
+ * 3 cancelled.  At most trace_max tasks (weftd.yaml; the first ones);
+ * the rest are only counted.
+ */
+void
+trace_send(struct weft_run *r)
+{
+	struct proto_trace	tr = { json_array(), 0 };
+	size_t			kept = 0;
+
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct task_rec *t = &r->recs[i];
+
+		if (t->state == T_PENDING)
+			continue;
+		if (kept == r->trace_max) {
+			tr.not_kept++;
+			continue;
+		}
+		json_array_append_new(tr.tasks, json_pack("[I, f, f, i, i]",
+		    (json_int_t)i, t->start, t->end, (int)t->lane,
+		    (int)t->state));
+		kept++;
+	}
+	proto_send(r->fd, PROTO_TRACE, &tr);
+	json_decref(tr.tasks);
+}

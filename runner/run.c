@@ -1,0 +1,131 @@
+/*
+ * run.c - RUN: the one job this runner was started for.  Load its two
+ * plugins, let the workload read its params, hand the strategy the
+ * tasks, and report to the supervisor as it goes (START, PROGRESS) and
+ * at the end (TRACE, RECORD).  Anything that stops the run before it
+ * starts is an ERROR message naming the job and what to fix.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner.h"
+
+static struct weft_run	the_run;
+
+/* errors_text - the messages of el joined by "; ", or NULL if none. */
+static char *
+errors_text(const struct errlist *el)
+{
+	size_t	 len = 1;
+	char	*m;
+
+	if (el->n == 0)
+		return NULL;
+	for (size_t i = 0; i < el->n; i++)
+		len += strlen(el->v[i]) + 2;
+	m = xcalloc(1, len);
+	for (size_t i = 0; i < el->n; i++) {
+		strcat(m, el->v[i]);
+		if (i + 1 < el->n)
+			strcat(m, "; ");
+	}
+	return m;
+}
+
+/*
+ * job_of - parse the job text the supervisor sent, with its --set
+ * values grafted into the params; the runner exits on any error (the
+ * supervisor checked all of it before).
+ */
+static struct job *
+job_of(int fd, const char *file, const char *text, json_t *setv)
+{
+	struct errlist	  el = { 0 };
+	struct job	 *j;
+	struct ydoc	**sets;
+	size_t		  n = json_array_size(setv), i;
+	json_t		 *v;
+	char		 *cause;
+
+	j = job_parse(file, xstrdup(text), strlen(text), &el);
+	if (j == NULL)
+		runner_fail(fd, "%s", errors_text(&el));
+	sets = xcalloc(n ? n : 1, sizeof *sets);
+	json_array_foreach(setv, i, v)
+		if ((sets[i] = parse_set(json_string_value(v), &cause)) == NULL)
+			runner_fail(fd, "%s", cause);
+	j->params = apply_sets(j, sets, n);
+	if (j->params == NULL)
+		j->params = params_empty(j->doc, "params");
+	if (j->sparams == NULL)
+		j->sparams = params_empty(j->doc, "strategy_params");
+	return j;
+}
+
+void
+runner_run(const struct proto_run *req)
+{
+	struct weft_run		*r = &the_run;
+	struct proto_start	 st;
+	struct job		*job;
+	char			*errs;
+	int			 fd = SUPERVISOR_FD;
+	long			 ncpu;
+
+	host_crash_setup();
+	job = job_of(fd, req->file, req->text, req->sets);
+	r->fd = fd;
+	r->retries = job->retries;
+	r->trace_max = (size_t)req->trace_max;
+	r->strategy = req->strategy;
+	r->sparams = job->sparams;
+	pthread_mutex_init(&r->mu, NULL);
+	r->wdesc = plugin_load(fd, req->workload_path, WEFT_KIND_WORKLOAD,
+	    job->workload);
+	r->sdesc = plugin_load(fd, req->strategy_path, WEFT_KIND_STRATEGY,
+	    req->strategy);
+	r->wops = r->wdesc->ops;
+	r->sops = r->sdesc->ops;
+
+	r->wstate = r->wops->init(&host, (const struct weft_node *)job->params,
+	    &r->ntasks);
+	if (job->doc->errs.n != 0 || r->wstate == NULL) {
+		errs = errors_text(&job->doc->errs);
+		runner_fail(fd, "workload %s: %s", job->workload, errs ? errs :
+		    "initialization failed (see the log)");
+	}
+
+	/* The one place concurrency is clamped: to the strategy, the tasks. */
+	r->concurrency = (size_t)req->concurrency;
+	if (r->concurrency == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		r->concurrency = ncpu > 0 ? (size_t)ncpu : 1;
+	}
+	if (r->sops->max_concurrency != 0 &&
+	    r->concurrency > r->sops->max_concurrency)
+		r->concurrency = r->sops->max_concurrency;
+	if (r->concurrency > r->ntasks)
+		r->concurrency = r->ntasks ? r->ntasks : 1;
+	r->recs = xcalloc(r->ntasks ? r->ntasks : 1, sizeof *r->recs);
+
+	st.total = (long long)r->ntasks;
+	st.strategy = req->strategy;
+	st.concurrency = (long long)r->concurrency;
+	proto_send(fd, PROTO_START, &st);
+
+	r->t0 = now_mono();
+	/* Report the first task at once. */
+	atomic_store(&r->last_progress, -(long long)(0.2 * 1e6));
+	if (r->sops->run(&host, r) != 0) {
+		if ((errs = errors_text(&job->doc->errs)) != NULL)
+			runner_fail(fd, "strategy %s: %s", req->strategy, errs);
+		runner_fail(fd, "strategy %s failed (see the log)",
+		    req->strategy);
+	}
+	trace_send(r);
+	if (r->wops->fini != NULL)
+		r->wops->fini(r->wstate);
+	record_send(r, fd);
+	_exit(0);
+}

@@ -1,0 +1,111 @@
+/*
+ * runner.h - weft-runner's internal interfaces.
+ *
+ * weft-runner is started by weftd (lib/spawn.c), once per run, per
+ * plugin probe and per params check.  It holds the one job it was sent
+ * and nothing else of the supervisor: it includes nothing from daemon/.
+ */
+#ifndef WEFT_RUNNER_H
+#define WEFT_RUNNER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "common.h"
+#include "proto.h"
+#include "weft/weft-plugin.h"
+
+#define SUPERVISOR_FD	3	/* the socketpair to weftd */
+#define SHARED_FD	4	/* the page weftd reads after a crash */
+
+enum task_state { T_PENDING, T_OK, T_FAILED, T_CANCELLED };
+
+/* What is kept of each task for the record and the timeline. */
+struct task_rec {
+	double		 start, end;	/* seconds since the run began */
+	unsigned char	 state;		/* enum task_state */
+	unsigned short	 attempts;
+	unsigned	 lane;		/* timeline track */
+	json_t		*result;
+	char		*error;
+};
+
+struct weft_run {
+	const struct weft_plugin	*wdesc, *sdesc;
+	const struct weft_workload_ops	*wops;
+	const struct weft_strategy_ops	*sops;
+	const char			*strategy;	/* its name */
+	void				*wstate;
+	size_t				 ntasks, concurrency;
+	int				 retries;
+	size_t				 trace_max;
+	const struct ynode		*sparams;	/* never NULL */
+	struct task_rec			*recs;		/* one per task */
+	atomic_size_t			 next;
+	atomic_size_t			 done, failed;
+	atomic_llong			 units_done, units_total;
+	double				 t0;
+	atomic_llong			 last_progress;	/* us since t0 */
+	pthread_mutex_t			 mu;	/* serializes progress */
+	int				 fd;	/* to the supervisor */
+};
+
+struct weft_ctx {
+	struct weft_run	*run;
+	unsigned	 worker;
+	long		 lane;		/* -1: the worker's own */
+	void		*wctx;		/* the workload's */
+	void		*altstack;
+	/* What runs now on this context's thread, for a crash report. */
+	volatile long long	 task;
+	const void * volatile	 guard;
+	volatile size_t		 guard_len;
+};
+
+struct weft_task {
+	struct weft_run	*run;
+	struct weft_ctx	*ctx;
+	size_t		 idx;
+	void		*slot;		/* the strategy's */
+	json_t		*result;
+	char		*error;
+};
+
+/* What one execution of a task came to, before it is recorded. */
+struct outcome {
+	int		 state;		/* T_OK, T_FAILED, T_CANCELLED */
+	long		 lane;		/* timeline track; -1: the worker */
+	unsigned	 attempts;
+	double		 start, end;
+	json_t		*result;
+	char		*error;
+};
+
+/* main.c */
+extern atomic_int	 cancel_flag;
+#define CANCELLED()	atomic_load_explicit(&cancel_flag, memory_order_relaxed)
+void	 runner_fail(int, const char *, ...) PRINTFLIKE(2, 3) NORETURN;
+
+/* load.c */
+const struct weft_plugin *plugin_load(int, const char *, int,
+	    const char *);
+
+/* host.c: struct weft_host, the task and strategy tables */
+extern const struct weft_host host;
+void	 host_crash_setup(void);
+void	 send_progress(struct weft_run *);
+
+/* params.c: the params table and the declarative parser */
+extern const struct weft_params_api params_api;
+struct ynode *params_empty(const struct ydoc *, const char *);
+
+/* record.c: the record, its summary and percentiles, the timeline */
+void	 record_send(struct weft_run *, int);
+void	 trace_send(struct weft_run *);
+
+/* run.c, check.c, probe.c: the three things a runner is for */
+void	 runner_run(const struct proto_run *) NORETURN;
+void	 runner_check(const struct proto_check *) NORETURN;
+void	 runner_probe(const struct proto_probe *) NORETURN;
+
+#endif
