@@ -7,11 +7,16 @@
  *   anchors fib THREADS        fib(40) and fib(41), naive
  *   anchors calls N            N indirect calls of an empty function
  *   anchors swapcontext N      N round trips between two ucontexts
+ *   anchors spawn N            N times posix_spawn /bin/true and wait
+ *                              (prints seconds per spawn)
  *   anchors lines N            N lines of 40-120 random bytes (to stdout)
  *   anchors resp FILE          the lines of FILE as RESP SET n line
  *                              commands, for redis-cli --pipe (stdout)
  */
+#include <sys/wait.h>
+
 #include <pthread.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +161,20 @@ main(int argc, char **argv)
 		t0 = now();
 		for (rounds = 0; rounds < n; rounds++)
 			swapcontext(&main_uc, &co_uc);
+	} else if (strcmp(what, "spawn") == 0) {
+		extern char	**environ;
+		char		 *argv_true[] = { "true", NULL };
+		pid_t		  pid;
+		int		  status;
+
+		for (long i = 0; i < n; i++) {
+			if (posix_spawn(&pid, "/bin/true", NULL, NULL,
+			    argv_true, environ) != 0)
+				return 1;
+			waitpid(pid, &status, 0);
+		}
+		printf("%.6f\n", (now() - t0) / (double)n);
+		return 0;
 	} else
 		return 2;
 	printf("%.6f\n", now() - t0);

@@ -267,9 +267,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	nwords = strchr((*c)->name, ' ') ? 2 : 1;
-	if ((rc = parse(*c, argc - i - nwords, argv + i + nwords, &a)) != 0)
-		return rc;
-	rc = (*c)->exec(&a);
+	if ((rc = parse(*c, argc - i - nwords, argv + i + nwords, &a)) == 0)
+		rc = (*c)->exec(&a);
 	free(a.argv);
 	free(a.opt);
 	free(a.val);

@@ -246,7 +246,7 @@ parse_value(const struct ynode *n, const struct weft_param *p, void *field)
 /*
  * parse_default - the default text of p as if it had been written in
  * the job file.  A default that does not parse is the plugin's bug: it
- * is reported at the mapping, naming the key.
+ * is reported at the mapping (or logged, without one), naming the key.
  */
 static int
 parse_default(const struct ynode *map, const struct weft_param *p,
@@ -258,17 +258,20 @@ parse_default(const struct ynode *map, const struct weft_param *p,
 
 	memset(&d, 0, sizeof d);
 	d.kind = YNODE_SCALAR;
-	d.file = map->file;
-	d.line = map->line;
-	d.col = map->col;
+	d.file = map ? map->file : "(default)";
+	d.line = map ? map->line : 1;
+	d.col = map ? map->col : 1;
 	d.path = (char *)p->key;
 	d.str = (char *)p->def;
 	d.plain = 1;
 	d.errs = &el;
-	if ((rc = parse_value(&d, p, field)) != 0)
+	if ((rc = parse_value(&d, p, field)) != 0 && map != NULL)
 		ynode_error(map, "the plugin's default for %s does not parse "
 		    "(%s); report this to its author", p->key, el.n ?
 		    el.v[0] : "?");
+	else if (rc != 0)
+		log_warnx("the plugin's default for %s does not parse (%s); "
+		    "report this to its author", p->key, el.n ? el.v[0] : "?");
 	errlist_clear(&el);
 	return rc;
 }
@@ -309,7 +312,7 @@ p_parse(const struct weft_node *mapn, const struct weft_param *spec,
 			log_warnx("params: %s: missing (a required parameter)",
 			    p->key);
 			errors++;
-		} else if (p->def != NULL && map != NULL)
+		} else if (p->def != NULL)
 			errors += parse_default(map, p, field) != 0;
 	}
 	return errors;
