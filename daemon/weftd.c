@@ -445,6 +445,9 @@ main(int argc, char **argv)
 	weftd.catalog = catalog_scan(weftd.conf->plugin_dirs,
 	    weftd.conf->nplugin_dirs);
 	history_init();
+	/* Everything that can fail before the control socket appears. */
+	if (metrics_listen(weftd.conf->metrics_listen, &cause) != 0)
+		fatalx("%s", cause);
 	if ((fd = listen_fd()) >= 0) {
 		if (control_adopt(fd, &cause) != 0)
 			fatalx("control socket: %s", cause);
@@ -455,8 +458,6 @@ main(int argc, char **argv)
 		sigs[i] = evsignal_new(weftd.base, signums[i], on_signal, NULL);
 		evsignal_add(sigs[i], NULL);
 	}
-	if (metrics_listen(weftd.conf->metrics_listen, &cause) != 0)
-		fatalx("%s", cause);
 	schedule_apply(1);
 	catalog_watch();
 	log_info("weftd %s started: %zu jobs, %zu plugins, pid %ld",

@@ -100,6 +100,7 @@ extern const struct weft_params_api params_api;
 struct ynode *params_empty(const struct ydoc *, const char *);
 
 /* record.c: the record, its summary and percentiles, the timeline */
+json_t	*percentiles(double *, size_t);
 void	 record_send(struct weft_run *, int);
 void	 trace_send(struct weft_run *);
 

@@ -99,13 +99,16 @@ start_weftd() {
 	"$WEFTD" -f -c "$T/weftd.yaml" >> "$T/weftd.log" 2>&1 &
 	WEFTD_PID=$!
 	i=0
-	while [ ! -S "$T/sock" ] && [ $i -lt 100 ]; do
+	while [ ! -S "$T/sock" ] && [ $i -lt 100 ] &&
+	    kill -0 "$WEFTD_PID" 2>/dev/null; do
 		sleep 0.05
 		i=$((i + 1))
 	done
 	if [ ! -S "$T/sock" ]; then
 		echo "# weftd did not start; log:"
 		sed 's/^/#   /' "$T/weftd.log"
+		wait "$WEFTD_PID" 2>/dev/null
+		WEFTD_PID=
 		return 1
 	fi
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,46 @@ test_capture_commit(void **state)
 	close(r.fd);
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentiles by selection equal those of a full sort, ties included. */
+static void
+test_percentiles(void **state)
+{
+	static const double	 ps[] = { 0.50, 0.95, 0.99 };
+	static const char *const names[] = { "p50", "p95", "p99" };
+
+	srand(7);
+	for (int round = 0; round < 300; round++) {
+		size_t	 n = (size_t)(rand() % 2000) + 1;
+		double	*v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w);
+		json_t	*o;
+		int	 spread = round % 3 == 0 ? 3 : 1000;	/* many ties */
+
+		for (size_t i = 0; i < n; i++)
+			v[i] = w[i] = (double)(rand() % spread) / 7;
+		qsort(w, n, sizeof *w, cmp_double);
+		o = percentiles(v, n);
+		for (int k = 0; k < 3; k++) {
+			size_t i = (size_t)ceil(ps[k] * (double)n);
+
+			assert_true(json_real_value(json_object_get(o,
+			    names[k])) == w[i ? i - 1 : 0]);
+		}
+		assert_true(json_real_value(json_object_get(o, "max")) ==
+		    w[n - 1]);
+		json_decref(o);
+		free(v);
+		free(w);
+	}
+}
+
 int
 main(void)
 {
@@ -304,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_params_errors),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_capture_commit),
+		cmocka_unit_test(test_percentiles),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
