@@ -12,6 +12,24 @@
 
 #define PROTOCOL	1
 
+/* client_available - whether weftd answers on the socket (quietly). */
+int
+client_available(void)
+{
+	struct sockaddr_un	sun;
+	int			fd, ok;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(socket_path) >= sizeof sun.sun_path ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	strcpy(sun.sun_path, socket_path);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	close(fd);
+	return ok;
+}
+
 static int
 client_connect(void)
 {

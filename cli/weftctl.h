@@ -61,6 +61,7 @@ long long args_run_id(struct args *, int);
 /* client.c */
 typedef void (*more_cb)(json_t *);
 json_t	*client_request(json_t *, more_cb);
+int	 client_available(void);
 int	 reply_ok(json_t *);
 void	 print_json(json_t *);
 

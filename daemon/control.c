@@ -21,9 +21,27 @@
 
 #include "weftd.h"
 
-#define REQUEST_MAX	(64 * 1024)
+/*
+ * The longest request line: 64 KiB, and for trusted peers (who may ask
+ * weftd to check a job file's text) a job file's 4 MiB and room for its
+ * escaping.
+ */
+#define REQUEST_MAX		(64 * 1024)
+#define REQUEST_MAX_TRUSTED	(9 * 1024 * 1024)
 #define REPLY_BACKLOG	(16 * 1024 * 1024)
+/*
+ * Limits (weftd(8) documents them): at most CONNS_MAX connections; a
+ * user has at most max_conns_per_uid (root and weftd's own user:
+ * CONNS_MAX / 2), so no one user takes every slot.  A user at its limit,
+ * or anyone when every slot is taken, gets in by closing the oldest idle
+ * connection (no request in progress) of that user, or of the user
+ * holding the most; a new client is refused only when none is idle.  A connection must send a complete request within REQUEST_S
+ * seconds of connecting (or of its last reply), and read a reply within
+ * REPLY_S seconds.
+ */
 #define CONNS_MAX	256
+#define REQUEST_S	5
+#define REPLY_S		10
 
 struct conn {
 	struct bufferevent	*bev;
@@ -33,6 +51,8 @@ struct conn {
 	int			 waiting;	/* a reply is pending */
 	long long		 wait_run;	/* for this run's end */
 	int			 closing;
+	int			 trusted;	/* may change state */
+	struct event		*ev_idle;	/* no request in time */
 	TAILQ_ENTRY(conn)	 entry;
 };
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
@@ -45,16 +65,38 @@ static const struct handler *const handlers[] = {
 	&ctl_status_entry, &ctl_jobs_entry, &ctl_job_show_entry,
 	&ctl_run_entry, &ctl_runs_entry, &ctl_run_show_entry,
 	&ctl_cancel_entry, &ctl_plugins_entry, &ctl_reload_entry,
-	&ctl_trace_entry, NULL,
+	&ctl_trace_entry, &ctl_check_entry, NULL,
 };
 
 static void
 conn_free(struct conn *c)
 {
+	checks_forget_conn(c);
 	TAILQ_REMOVE(&conns, c, entry);
 	nconns--;
+	event_free(c->ev_idle);
 	bufferevent_free(c->bev);
 	free(c);
+}
+
+/* await_request - give the client REQUEST_S seconds to send one. */
+static void
+await_request(struct conn *c)
+{
+	struct timeval tv = { REQUEST_S, 0 };
+
+	evtimer_add(c->ev_idle, &tv);
+}
+
+static void
+on_idle(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	log_warnx("control: uid %u (pid %ld) sent no complete request within "
+	    "%d s; closing the connection", (unsigned)c->uid, (long)c->pid,
+	    REQUEST_S);
+	conn_free(c);
 }
 
 static void
@@ -86,6 +128,8 @@ conn_reply(struct conn *c, json_t *o)
 		json_object_set_new(o, "ok", json_true());
 	c->waiting = 0;
 	send_line(c, o);
+	if (!c->closing)
+		await_request(c);	/* another may follow */
 }
 
 /* conn_reply_more - an interim reply; the final one follows (takes o). */
@@ -221,6 +265,8 @@ dispatch(struct conn *c, const char *line, size_t len)
 	const struct handler *const	*h;
 	char				 msg[300];
 
+	evtimer_del(c->ev_idle);
+
 	if ((req = json_loadb(line, len, JSON_REJECT_DUPLICATES,
 	    &err)) == NULL || !json_is_object(req)) {
 		snprintf(msg, sizeof msg, "malformed request: %s",
@@ -249,7 +295,7 @@ dispatch(struct conn *c, const char *line, size_t len)
 	if (*h == NULL) {
 		snprintf(msg, sizeof msg, "unknown command \"%.64s\"", cmd);
 		reply_error(c, msg, 0);
-	} else if ((*h)->changes_state && !trusted(c)) {
+	} else if ((*h)->changes_state && !c->trusted) {
 		log_warnx("control: refused %s for uid %u (pid %ld)", cmd,
 		    (unsigned)c->uid, (long)c->pid);
 		snprintf(msg, sizeof msg, "permission denied: %s changes "
@@ -273,19 +319,21 @@ on_conn_read(struct bufferevent *bev, void *arg)
 	struct conn	*c = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	char		*line;
-	size_t		 len;
+	size_t		 len, max = c->trusted ? REQUEST_MAX_TRUSTED :
+			    REQUEST_MAX;
 
 	while (!c->closing && !c->waiting &&
 	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		if (len > REQUEST_MAX)
+		if (len > max)
 			reply_error(c, "request too large", 1);
 		else
 			dispatch(c, line, len);
 		free(line);
 	}
-	if (!c->closing && evbuffer_get_length(in) > REQUEST_MAX)
-		reply_error(c, "request too large (no newline within 64 KiB)",
-		    1);
+	if (!c->closing && evbuffer_get_length(in) > max)
+		reply_error(c, c->trusted ? "request too large (no newline "
+		    "within 9 MiB)" : "request too large (no newline within "
+		    "64 KiB)", 1);
 	if (c->closing)
 		bufferevent_disable(bev, EV_READ);
 }
@@ -304,7 +352,11 @@ on_conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	if (what & BEV_EVENT_TIMEOUT)
+		log_warnx("control: uid %u (pid %ld) did not read its reply "
+		    "within %d s; closing the connection", (unsigned)c->uid,
+		    (long)c->pid, REPLY_S);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		conn_free(c);
 }
 
@@ -319,6 +371,63 @@ conns_of(uid_t uid)
 	return n;
 }
 
+/* cap_of - how many connections uid may have open. */
+static int
+cap_of(uid_t uid)
+{
+	return uid == 0 || uid == geteuid() ? CONNS_MAX / 2 :
+	    weftd.conf->max_conns_per_uid;
+}
+
+/*
+ * make_room - close the oldest idle connection (no request in progress)
+ * of uid.  0, or -1 if uid has none idle.
+ */
+static int
+make_room(uid_t uid, const char *why)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conns, entry)	/* oldest first */
+		if (c->uid == uid && !c->waiting && !c->closing)
+			break;
+	if (c == NULL)
+		return -1;
+	log_warnx("control: %s; closing the oldest idle connection of uid %u "
+	    "(pid %ld) to make room", why, (unsigned)uid, (long)c->pid);
+	conn_free(c);
+	return 0;
+}
+
+/* top_user - the uid holding the most connections. */
+static uid_t
+top_user(void)
+{
+	struct conn	*c;
+	uid_t		 top = 0;
+	int		 most = 0, n;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if ((n = conns_of(c->uid)) > most) {
+			most = n;
+			top = c->uid;
+		}
+	return top;
+}
+
+/* refuse - tell a client why it cannot connect, and hang up. */
+static void
+refuse(int fd, const char *why)
+{
+	char *s;
+
+	xasprintf(&s, "{\"v\":%d,\"ok\":false,\"error\":\"%s\"}\n",
+	    WEFTD_PROTOCOL, why);
+	(void)!write(fd, s, strlen(s));
+	free(s);
+	close(fd);
+}
+
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -326,44 +435,39 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct conn	*c;
 	struct ucred	 cred;
 	socklen_t	 len = sizeof cred;
+	struct timeval	 reply = { REPLY_S, 0 };
 
-	if (nconns >= CONNS_MAX) {
-		static const char busy[] = "{\"v\":1,\"ok\":false,\"error\":"
-		    "\"too many connections\"}\n";
-
-		log_warnx("control: %d connections open; refusing another",
-		    nconns);
-		(void)!write(fd, busy, sizeof busy - 1);
-		close(fd);
-		return;
-	}
-	c = xcalloc(1, sizeof *c);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
 		log_warn("control: SO_PEERCRED");
 		close(fd);
-		free(c);
 		return;
 	}
+	if (conns_of(cred.uid) >= cap_of(cred.uid) &&
+	    make_room(cred.uid, "a user at its connection limit") != 0) {
+		log_warnx("control: uid %u has %d connections open, none idle; "
+		    "refusing another", (unsigned)cred.uid, conns_of(cred.uid));
+		refuse(fd, "too many connections from your user");
+		return;
+	}
+	if (nconns >= CONNS_MAX &&
+	    make_room(top_user(), "every connection slot is taken") != 0) {
+		log_warnx("control: %d connections open, none idle; refusing "
+		    "another", nconns);
+		refuse(fd, "too many connections");
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
 	c->uid = cred.uid;
 	c->gid = cred.gid;
 	c->pid = cred.pid;
-	/* Root and weftd's own user are trusted not to flood the socket. */
-	if (c->uid != 0 && c->uid != geteuid() &&
-	    conns_of(c->uid) >= weftd.conf->max_conns_per_uid) {
-		static const char many[] = "{\"v\":1,\"ok\":false,\"error\":"
-		    "\"too many connections from your user\"}\n";
-
-		log_warnx("control: uid %u has %d connections open; refusing "
-		    "another", (unsigned)c->uid, conns_of(c->uid));
-		(void)!write(fd, many, sizeof many - 1);
-		close(fd);
-		free(c);
-		return;
-	}
 	c->bev = bufferevent_socket_new(weftd.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(c->bev, on_conn_read, on_conn_write, on_conn_event,
 	    c);
+	bufferevent_set_timeouts(c->bev, NULL, &reply);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->trusted = trusted(c);
+	c->ev_idle = evtimer_new(weftd.base, on_idle, c);
+	await_request(c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	nconns++;
 }

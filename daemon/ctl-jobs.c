@@ -2,6 +2,7 @@
  * ctl-jobs.c - "jobs" and "job.show": the loaded jobs, their state,
  * schedule, running run and last run.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "weftd.h"
@@ -13,8 +14,17 @@ job_json(struct job *j)
 	struct run	*run;
 	char		 why[256], *next;
 
-	json_object_set_new(o, "state", json_string(job_problem(j, why,
-	    sizeof why) ? why : "ok"));
+	if (job_problem(j, why, sizeof why) != NULL)
+		json_object_set_new(o, "state", json_string(why));
+	else if (j->stale != NULL) {
+		char *s;
+
+		xasprintf(&s, "ok, the version loaded before (the file is "
+		    "broken: %s)", j->stale);
+		json_object_set_new(o, "state", json_string(s));
+		free(s);
+	} else
+		json_object_set_new(o, "state", json_string("ok"));
 	if ((run = job_running(j->name)) != NULL)
 		json_object_set_new(o, "running", run_json(run));
 	if ((next = schedule_next_text(j)) != NULL) {

@@ -1,6 +1,8 @@
 /*
  * ctl-reload.c - "reload": re-read the configuration, the jobs and the
- * plugin directories, as SIGHUP does; the errors come back.
+ * plugin directories, as SIGHUP does; the errors come back (a refused
+ * reload is an error; rejected job files are listed with a reload that
+ * took place).
  */
 #include "weftd.h"
 
@@ -16,9 +18,11 @@ ctl_reload(struct conn *c, json_t *req)
 		errlist_clear(&el);
 		return;
 	}
-	conn_reply(c, json_pack("{s:I, s:I}", "jobs",
+	conn_reply(c, json_pack("{s:I, s:I, s:i, s:o}", "jobs",
 	    (json_int_t)weftd.conf->njobs, "plugins",
-	    (json_int_t)weftd.catalog->n));
+	    (json_int_t)weftd.catalog->n, "jobs_rejected", weftd.bad_jobs,
+	    "errors", errors_json(&el)));
+	errlist_clear(&el);
 }
 
 const struct handler ctl_reload_entry = {

@@ -39,7 +39,10 @@ usage(int status)
 	exit(status);
 }
 
-/* job_problem - why the job cannot run now, or NULL if it can. */
+/*
+ * job_problem - why the job cannot run now, or NULL if it can (a job
+ * kept from before its file broke runs, and says so in weftctl jobs).
+ */
 const char *
 job_problem(const struct job *j, char *buf, size_t len)
 {
@@ -75,36 +78,37 @@ available(const struct catalog *cat, int kind)
 }
 
 /*
- * weftd_check_jobs - every job must name a workload and strategy that
- * the catalog holds; add an error positioned at the key otherwise.
+ * weftd_check_job - the job must name a workload and strategy that the
+ * catalog holds; add an error positioned at the key otherwise.  The
+ * number of errors.
  */
-void
-weftd_check_jobs(struct config *c, struct catalog *cat, struct errlist *el)
+int
+weftd_check_job(const struct job *j, const struct catalog *cat,
+    struct errlist *el)
 {
-	struct job *j;
+	static const struct { const char *key; int kind; } k[] = {
+		{ "workload", WEFT_KIND_WORKLOAD },
+		{ "strategy", WEFT_KIND_STRATEGY },
+	};
+	int bad = 0;
 
-	TAILQ_FOREACH(j, &c->jobs, entry) {
-		static const struct { const char *key; int kind; } k[] = {
-			{ "workload", WEFT_KIND_WORKLOAD },
-			{ "strategy", WEFT_KIND_STRATEGY },
-		};
+	for (int i = 0; i < 2; i++) {
+		const char	*name = i ? j->strategy : j->workload;
+		struct ynode	*n = ynode_get(j->doc->root, k[i].key);
+		char		*avail;
 
-		for (int i = 0; i < 2; i++) {
-			const char	*name = i ? j->strategy : j->workload;
-			struct ynode	*n = ynode_get(j->doc->root, k[i].key);
-			char		*avail;
-
-			if (catalog_find(cat, k[i].kind, name) != NULL ||
-			    (i == 1 && strcmp(name, "auto") == 0))
-				continue;
-			avail = available(cat, k[i].kind);
-			errlist_add(el, "%s:%d:%d: %s: no %s plugin \"%s\" "
-			    "(available: %s)", j->file, n ? n->line : 1,
-			    n ? n->col : 1, k[i].key, k[i].key, name,
-			    *avail ? avail : "none");
-			free(avail);
-		}
+		if (catalog_find(cat, k[i].kind, name) != NULL ||
+		    (i == 1 && strcmp(name, "auto") == 0))
+			continue;
+		avail = available(cat, k[i].kind);
+		errlist_add(el, "%s:%u:%u: %s: no %s plugin \"%s\" "
+		    "(available: %s)", j->file, n ? n->line : 1,
+		    n ? n->col : 1, k[i].key, k[i].key, name,
+		    *avail ? avail : "none");
+		free(avail);
+		bad++;
 	}
+	return bad;
 }
 
 static void
@@ -130,9 +134,41 @@ notify_reloading(void)
 }
 
 /*
+ * keep_stale - a job file that is broken now but held a job before
+ * keeps that job as it was loaded (marked, with the error) in the new
+ * configuration c, as start rejects a broken file alone; el gets a line
+ * naming the job.
+ */
+static void
+keep_stale(struct config *c, struct errlist *el)
+{
+	struct job *j, *tmp;
+
+	for (size_t i = 0; i < c->nbad; i++) {
+		for (j = TAILQ_FIRST(&weftd.conf->jobs); j != NULL; j = tmp) {
+			tmp = TAILQ_NEXT(j, entry);
+			if (strcmp(j->file, c->bad[i].file) != 0 ||
+			    config_find_job(c, j->name) != NULL)
+				continue;
+			TAILQ_REMOVE(&weftd.conf->jobs, j, entry);
+			weftd.conf->njobs--;
+			free(j->stale);
+			j->stale = xstrdup(c->bad[i].error);
+			TAILQ_INSERT_TAIL(&c->jobs, j, entry);
+			c->njobs++;
+			errlist_add(el, "job %s keeps the version loaded before, "
+			    "since %s is broken", j->name, j->file);
+		}
+	}
+}
+
+/*
  * weftd_reload - re-read the configuration, the jobs and the plugin
- * directories.  All or nothing: if anything in the new set is wrong the
- * old set stays, and the errors go to el (and the log).  0 or -1.
+ * directories.  An error in the configuration itself refuses the whole
+ * reload: the old set stays.  A broken job file is rejected alone, as
+ * at start: the other files take effect, and a job the broken file
+ * held before keeps that version.  Every error goes to el (and the
+ * log).  0, or -1 if the reload was refused.
  */
 int
 weftd_reload(struct errlist *el)
@@ -145,15 +181,15 @@ weftd_reload(struct errlist *el)
 	    "the configuration");
 	notify_reloading();
 	c = config_load(weftd.config_path, weftd.socket_override, el, &bad);
-	if (c == NULL || bad != 0) {
+	if (c == NULL) {
 		notify("READY=1\nSTATUS=reload refused (%zu errors); %zu jobs, "
 		    "%d running", el->n, weftd.conf->njobs, runs_active());
 		log_warnx("reload refused, keeping the running "
 		    "configuration:");
 		log_errors(el);
-		config_free(c);
 		return -1;
 	}
+	keep_stale(c, el);
 	cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs);
 	if (strcmp(c->socket, weftd.conf->socket) != 0)
 		log_warnx("the control socket moved to %s; that takes a "
@@ -166,16 +202,23 @@ weftd_reload(struct errlist *el)
 	free(c->state_dir);
 	c->state_dir = xstrdup(weftd.conf->state_dir);
 
-	/* Runs keep what they forked with; timers name jobs, not pointers. */
+	/* Runs keep what they were sent; timers name jobs, not pointers. */
 	config_free(weftd.conf);
 	catalog_free(weftd.catalog);
 	weftd.conf = c;
 	weftd.catalog = cat;
-	weftd.bad_jobs = 0;
+	weftd.bad_jobs = bad;
 	errlist_clear(&weftd.load_errors);
+	for (size_t i = 0; i < el->n; i++)
+		errlist_add(&weftd.load_errors, "%s", el->v[i]);
 	log_setlevel(c->log_level);
 	schedule_apply(0);
 	catalog_watch();
+	if (bad) {
+		log_warnx("reloaded with %d job file%s rejected:", bad,
+		    bad == 1 ? "" : "s");
+		log_errors(el);
+	}
 	log_info("reloaded: %zu jobs, %zu plugins", c->njobs, cat->n);
 	notify("READY=1");
 	notify_status();
@@ -303,12 +346,14 @@ check_only(void)
 	struct errlist	 el = { 0 };
 	struct config	*c;
 	struct catalog	*cat;
+	struct job	*j;
 	int		 bad;
 
 	c = config_load(weftd.config_path, weftd.socket_override, &el, &bad);
 	if (c != NULL) {
 		cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs);
-		weftd_check_jobs(c, cat, &el);
+		TAILQ_FOREACH(j, &c->jobs, entry)
+			weftd_check_job(j, cat, &el);
 		check_params(c, cat, &el);
 		for (size_t i = 0; i < cat->n; i++)
 			if (cat->v[i].rejected != NULL)

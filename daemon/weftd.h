@@ -133,7 +133,9 @@ int	 req_id(struct conn *, json_t *, long long *);
 json_t	*errors_json(const struct errlist *);
 extern const struct handler ctl_status_entry, ctl_jobs_entry,
     ctl_job_show_entry, ctl_run_entry, ctl_runs_entry, ctl_run_show_entry,
-    ctl_cancel_entry, ctl_plugins_entry, ctl_reload_entry, ctl_trace_entry;
+    ctl_cancel_entry, ctl_plugins_entry, ctl_reload_entry, ctl_trace_entry,
+    ctl_check_entry;
+void	 checks_forget_conn(struct conn *);
 
 /* metrics.c */
 int	 metrics_listen(const char *, char **);
@@ -162,7 +164,7 @@ struct weftd {
 };
 extern struct weftd weftd;
 int	 weftd_reload(struct errlist *);
-void	 weftd_check_jobs(struct config *, struct catalog *,
+int	 weftd_check_job(const struct job *, const struct catalog *,
 	    struct errlist *);
 const char *job_problem(const struct job *, char *, size_t);
 

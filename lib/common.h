@@ -58,28 +58,37 @@ void	 errlist_move(struct errlist *, struct errlist *);
 
 /* ytree.c: YAML documents as trees whose nodes know their position */
 enum ynode_kind { YNODE_SCALAR = 1, YNODE_SEQ = 2, YNODE_MAP = 3 };
+struct ydoc;
 struct ynode {
-	enum ynode_kind	  kind;
-	const char	 *file;
-	int		  line;		/* 1-based */
-	int		  col;		/* 1-based */
-	char		 *path;		/* key path: "params.n[2]" */
+	unsigned char	  kind;
+	unsigned char	  plain;	/* scalar was unquoted */
+	unsigned char	  is_key;	/* a mapping's key */
+	unsigned	  line;		/* 1-based */
+	unsigned	  col;		/* 1-based */
+	unsigned	  index;	/* its place in its parent */
+	unsigned	  n;		/* items (seq) or pairs (map) */
+	struct ynode	 *parent;	/* NULL for the root */
+	struct ydoc	 *doc;		/* its file, where errors go */
+	const char	 *name;		/* a path that replaces the computed
+					   one (ynode_new_map), or NULL */
 	char		 *str;		/* scalar text */
-	int		  plain;	/* scalar was unquoted */
-	size_t		  n;		/* items (seq) or pairs (map) */
 	struct ynode	**keys;		/* map keys (scalars) */
 	struct ynode	**items;	/* seq items or map values */
-	struct errlist	 *errs;		/* where errors about it go */
 };
 struct ydoc {
 	char		*file;
 	struct ynode	*root;		/* NULL for an empty document */
 	struct errlist	 errs;
+	struct errlist	*errs_to;	/* errors go here instead, if set */
+	void		*arena;		/* its nodes and strings */
 };
 struct ydoc	*ydoc_load(const char *, const char *, size_t, char **);
 struct ydoc	*ydoc_load_file(const char *, char **);
 int		 yaml_read_file(const char *, char **, size_t *, char **);
 void		 ydoc_free(struct ydoc *);
+void		*ydoc_alloc(struct ydoc *, size_t);
+struct ynode	*ynode_new_map(struct ydoc *, const char *);
+const char	*ynode_path(const struct ynode *, char *, size_t);
 struct ynode	*ynode_get(const struct ynode *, const char *);
 void		 ynode_error(const struct ynode *, const char *, ...)
 		    PRINTFLIKE(2, 3);
@@ -92,7 +101,6 @@ int		 ynode_int(const struct ynode *, long long, long long,
 int		 ynode_bool(const struct ynode *, int *);
 int		 ynode_duration(const struct ynode *, uint64_t *);
 const char	*ynode_scalar(const struct ynode *);
-void		 ynode_set_scalar(struct ynode *, const char *, const char *);
 json_t		*ynode_to_json(const struct ynode *);
 
 /* duration.c */
@@ -127,6 +135,8 @@ struct job {
 	uint64_t	 timeout_ms;	/* 0: none */
 	int		 retries;
 	int		 enabled;
+	char		*stale;		/* its file is broken now: why, and
+					   this is the version loaded before */
 	struct ydoc	*doc;		/* owns params */
 	char		*text;		/* the file as loaded (for runners) */
 	size_t		 textlen;
@@ -155,6 +165,11 @@ struct config {
 	int		 max_conns_per_uid;
 	struct jobs	 jobs;
 	size_t		 njobs;
+	struct badfile {
+		char	*file;
+		char	*error;		/* its first error */
+	}		*bad;		/* job files rejected */
+	size_t		 nbad;
 };
 struct config	*config_load(const char *, const char *, struct errlist *,
 		    int *);

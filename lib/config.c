@@ -51,6 +51,7 @@ job_free(struct job *j)
 	free(j->workload);
 	free(j->strategy);
 	free(j->sched_text);
+	free(j->stale);
 	free(j->text);
 	ydoc_free(j->doc);
 	free(j);
@@ -271,17 +272,24 @@ load_jobs(struct config *c, struct errlist *errs)
 	for (int i = 0; i < n; i++) {
 		struct job	*j, *other;
 		char		*path;
+		size_t		 first = errs->n;
 
 		xasprintf(&path, "%s/%s", c->jobs_dir, ents[i]->d_name);
 		free(ents[i]);
 		j = job_load(path, errs);
-		if (j == NULL) {
-			bad++;
-		} else if ((other = config_find_job(c, j->name)) != NULL) {
+		if (j != NULL && (other = config_find_job(c, j->name)) != NULL) {
 			errlist_add(errs, "%s:1:1: job \"%s\" is already "
 			    "defined in %s; job names must be unique", path,
 			    j->name, other->file);
 			job_free(j);
+			j = NULL;
+		}
+		if (j == NULL) {
+			c->bad = xreallocarray(c->bad, c->nbad + 1,
+			    sizeof *c->bad);
+			c->bad[c->nbad].file = xstrdup(path);
+			c->bad[c->nbad++].error = xstrdup(errs->n > first ?
+			    errs->v[first] : "rejected");
 			bad++;
 		} else {
 			TAILQ_INSERT_TAIL(&c->jobs, j, entry);
@@ -495,6 +503,11 @@ config_free(struct config *c)
 	for (size_t i = 0; i < c->nplugin_dirs; i++)
 		free(c->plugin_dirs[i]);
 	free(c->plugin_dirs);
+	for (size_t i = 0; i < c->nbad; i++) {
+		free(c->bad[i].file);
+		free(c->bad[i].error);
+	}
+	free(c->bad);
 	free(c->path);
 	free(c->socket);
 	free(c->jobs_dir);
@@ -556,18 +569,11 @@ parse_set(const char *kv, char **cause)
 	return d;
 }
 
-static void
-set_errs(struct ynode *n, struct errlist *errs)
-{
-	n->errs = errs;
-	for (size_t i = 0; n->kind != YNODE_SCALAR && i < n->n; i++)
-		set_errs(n->items[i], errs);
-}
-
 /*
  * apply_sets - graft each --set value (from parse_set) into the job's
- * params, replacing a key of that name; errors about them go to the
- * job's list.  Returns the params.  The set documents must outlive them.
+ * params, replacing a key of that name; errors about them (which name
+ * "--set") go to the job's list.  Returns the params.  The set
+ * documents must outlive them.
  */
 struct ynode *
 apply_sets(struct job *j, struct ydoc **sets, size_t nsets)
@@ -577,9 +583,10 @@ apply_sets(struct job *j, struct ydoc **sets, size_t nsets)
 	for (size_t i = 0; i < nsets; i++) {
 		struct ynode	*set = ynode_get(sets[i]->root, "params");
 		struct ynode	*key = set->keys[0], *val = set->items[0];
+		struct ynode	**keys, **items;
 		size_t		 k;
 
-		set_errs(set, &j->doc->errs);
+		sets[i]->errs_to = &j->doc->errs;
 		if (params == NULL) {
 			params = set;
 			continue;
@@ -588,12 +595,15 @@ apply_sets(struct job *j, struct ydoc **sets, size_t nsets)
 			if (strcmp(params->keys[k]->str, key->str) == 0)
 				break;
 		if (k == params->n) {
-			params->n++;
-			params->keys = xreallocarray(params->keys, params->n,
-			    sizeof *params->keys);
-			params->items = xreallocarray(params->items, params->n,
-			    sizeof *params->items);
+			/* The arrays live in the job's arena: copy, grow. */
+			keys = ydoc_alloc(j->doc, (k + 1) * sizeof *keys);
+			items = ydoc_alloc(j->doc, (k + 1) * sizeof *items);
+			memcpy(keys, params->keys, k * sizeof *keys);
+			memcpy(items, params->items, k * sizeof *items);
+			params->keys = keys;
+			params->items = items;
 			params->keys[k] = key;
+			params->n++;
 		}
 		params->items[k] = val;
 	}
@@ -614,6 +624,8 @@ job_to_json(const struct job *j)
 	    "retries", j->retries, "enabled", j->enabled);
 	if (desc != NULL && desc->kind == YNODE_SCALAR)
 		json_object_set_new(o, "description", json_string(desc->str));
+	if (j->stale != NULL)
+		json_object_set_new(o, "file_error", json_string(j->stale));
 	json_object_set_new(o, "params", j->params ? ynode_to_json(j->params) :
 	    json_object());
 	if (j->sparams != NULL)

@@ -1,7 +1,16 @@
 /*
- * ytree.c - YAML documents loaded with libyaml into trees whose nodes
- * remember file, line, column and key path, so that every error about a
- * value can say exactly where it is.
+ * ytree.c - YAML documents as trees whose nodes remember file, line and
+ * column, so that every error about a value can say exactly where it is.
+ *
+ * The tree is built from libyaml's event API, not its document API, so
+ * that hostile input is judged before it costs anything: nesting is
+ * capped as the events arrive (YTREE_MAX_DEPTH), the number of nodes is
+ * capped (YTREE_MAX_NODES), aliases are refused (an alias bomb of a few
+ * hundred bytes would expand into billions of nodes; weft's files have
+ * no use for them), and duplicate keys are found with a hash per
+ * mapping.  Nodes and strings live in one arena per document, and key
+ * paths ("params.n[2]") are computed only for an error, so a 4 MiB file
+ * is judged in a fraction of a second and a few tens of MiB.
  */
 #include <errno.h>
 #include <limits.h>
@@ -14,195 +23,372 @@
 #include "common.h"
 
 #define YTREE_MAX_DEPTH	64
+#define YTREE_MAX_NODES	500000
 #define YTREE_MAX_FILE	(4u * 1024 * 1024)
+#define ARENA_BLOCK	(64 * 1024)
 
-static struct ynode *
-convert(struct ydoc *d, yaml_document_t *doc, yaml_node_t *yn,
-    const char *path, int depth, char **cause)
+struct arena_block {
+	struct arena_block	*next;
+	size_t			 used, cap;
+	char			 mem[];
+};
+
+/* ydoc_alloc - zeroed memory that lives as long as the document. */
+void *
+ydoc_alloc(struct ydoc *d, size_t len)
 {
-	struct ynode	*n;
-	size_t		 i;
+	struct arena_block	*b = d->arena;
+	void			*p;
 
-	if (depth > YTREE_MAX_DEPTH) {
-		xasprintf(cause, "%s:%zu:%zu: nested too deeply (or an alias "
-		    "loop)", d->file, yn->start_mark.line + 1,
-		    yn->start_mark.column + 1);
-		return NULL;
+	len = (len + 7) & ~(size_t)7;
+	if (b == NULL || b->cap - b->used < len) {
+		size_t cap = len > ARENA_BLOCK ? len : ARENA_BLOCK;
+
+		b = xmalloc(sizeof *b + cap);
+		b->used = 0;
+		b->cap = cap;
+		b->next = d->arena;
+		d->arena = b;
 	}
-	n = xcalloc(1, sizeof *n);
-	n->file = d->file;
-	n->line = (int)yn->start_mark.line + 1;
-	n->col = (int)yn->start_mark.column + 1;
-	n->path = xstrdup(path);
-	n->errs = &d->errs;
-
-	switch (yn->type) {
-	case YAML_SCALAR_NODE:
-		n->kind = YNODE_SCALAR;
-		n->str = xstrndup((char *)yn->data.scalar.value,
-		    yn->data.scalar.length);
-		n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		break;
-	case YAML_SEQUENCE_NODE: {
-		yaml_node_item_t *it;
-
-		n->kind = YNODE_SEQ;
-		n->n = (size_t)(yn->data.sequence.items.top -
-		    yn->data.sequence.items.start);
-		n->items = xcalloc(n->n, sizeof *n->items);
-		for (i = 0, it = yn->data.sequence.items.start;
-		    it < yn->data.sequence.items.top; it++, i++) {
-			char *p;
-
-			xasprintf(&p, "%s[%zu]", path, i);
-			n->items[i] = convert(d, doc,
-			    yaml_document_get_node(doc, *it), p, depth + 1,
-			    cause);
-			free(p);
-			if (n->items[i] == NULL)
-				return n;
-		}
-		break;
-	}
-	case YAML_MAPPING_NODE: {
-		yaml_node_pair_t *pr;
-
-		n->kind = YNODE_MAP;
-		n->n = (size_t)(yn->data.mapping.pairs.top -
-		    yn->data.mapping.pairs.start);
-		n->keys = xcalloc(n->n, sizeof *n->keys);
-		n->items = xcalloc(n->n, sizeof *n->items);
-		for (i = 0, pr = yn->data.mapping.pairs.start;
-		    pr < yn->data.mapping.pairs.top; pr++, i++) {
-			yaml_node_t	*k = yaml_document_get_node(doc, pr->key);
-			char		*p;
-
-			if (k->type != YAML_SCALAR_NODE) {
-				xasprintf(cause, "%s:%zu:%zu: %s: mapping keys "
-				    "must be plain words", d->file,
-				    k->start_mark.line + 1,
-				    k->start_mark.column + 1,
-				    *path ? path : "document");
-				return n;
-			}
-			xasprintf(&p, "%s%s%.*s", path, *path ? "." : "",
-			    (int)k->data.scalar.length,
-			    (char *)k->data.scalar.value);
-			n->keys[i] = convert(d, doc, k, p, depth + 1, cause);
-			free(p);
-			for (size_t j = 0; j < i; j++) {
-				if (strcmp(n->keys[j]->str, n->keys[i]->str))
-					continue;
-				xasprintf(cause, "%s:%d:%d: %s%s%s: duplicate "
-				    "key (first at line %d)", d->file,
-				    n->keys[i]->line, n->keys[i]->col, path,
-				    *path ? "." : "", n->keys[i]->str,
-				    n->keys[j]->line);
-				return n;
-			}
-			xasprintf(&p, "%s%s%s", path, *path ? "." : "",
-			    n->keys[i]->str);
-			n->items[i] = convert(d, doc,
-			    yaml_document_get_node(doc, pr->value), p,
-			    depth + 1, cause);
-			free(p);
-			if (n->items[i] == NULL)
-				return n;
-		}
-		break;
-	}
-	default:
-		xasprintf(cause, "%s:%d:%d: empty node", d->file, n->line,
-		    n->col);
-		break;
-	}
-	return n;
+	p = b->mem + b->used;
+	b->used += len;
+	memset(p, 0, len);
+	return p;
 }
 
-static void
-ynode_free(struct ynode *n)
+static char *
+arena_strndup(struct ydoc *d, const char *s, size_t len)
 {
-	if (n == NULL)
-		return;
-	for (size_t i = 0; i < n->n; i++) {
-		if (n->keys != NULL)
-			ynode_free(n->keys[i]);
-		if (n->items != NULL)
-			ynode_free(n->items[i]);
-	}
-	free(n->keys);
-	free(n->items);
-	free(n->path);
-	free(n->str);
-	free(n);
+	char *p = ydoc_alloc(d, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
 }
 
 void
 ydoc_free(struct ydoc *d)
 {
+	struct arena_block *b;
+
 	if (d == NULL)
 		return;
-	ynode_free(d->root);
+	while ((b = d->arena) != NULL) {
+		d->arena = b->next;
+		free(b);
+	}
 	errlist_clear(&d->errs);
 	free(d->file);
 	free(d);
 }
 
 /*
+ * A set of the keys of one mapping being built, to find a duplicate in
+ * constant time: open addressing on a power-of-two table of key nodes.
+ */
+struct keyset {
+	struct ynode	**v;
+	size_t		  cap, n;
+};
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* keyset_add - add k; the earlier key of the same text, or NULL. */
+static struct ynode *
+keyset_add(struct keyset *ks, struct ynode *k)
+{
+	size_t i;
+
+	if (2 * (ks->n + 1) > ks->cap) {
+		struct keyset	big = { NULL, ks->cap ? 2 * ks->cap : 16, 0 };
+
+		big.v = xcalloc(big.cap, sizeof *big.v);
+		for (i = 0; i < ks->cap; i++)
+			if (ks->v[i] != NULL)
+				keyset_add(&big, ks->v[i]);
+		free(ks->v);
+		*ks = big;
+	}
+	for (i = hash_str(k->str) & (ks->cap - 1); ks->v[i] != NULL;
+	    i = (i + 1) & (ks->cap - 1))
+		if (strcmp(ks->v[i]->str, k->str) == 0)
+			return ks->v[i];
+	ks->v[i] = k;
+	ks->n++;
+	return NULL;
+}
+
+/* An open sequence or mapping, while its children arrive. */
+struct frame {
+	struct ynode	*n;
+	size_t		 first;		/* its first child in kids */
+	struct keyset	 keys;		/* mappings */
+};
+
+struct builder {
+	struct ydoc	 *d;
+	struct frame	 *stack;
+	size_t		  depth, cap;
+	struct ynode	**kids;		/* children of every open node */
+	size_t		  nkids, capkids;
+	size_t		  nodes;
+	char		 *cause;
+};
+
+/* cause - the first error found ends the build. */
+static void
+cause(struct builder *b, const yaml_mark_t *m, const char *fmt, ...)
+    PRINTFLIKE(3, 4);
+
+static void
+cause(struct builder *b, const yaml_mark_t *m, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	if (b->cause != NULL)
+		return;
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	xasprintf(&b->cause, "%s:%zu:%zu: %s", b->d->file, m->line + 1,
+	    m->column + 1, msg);
+	free(msg);
+}
+
+/*
+ * open_path - the key path of the open node at stack index i, from the
+ * stack (open nodes are not linked to their parents yet): a node's
+ * place among its parent's children is where its own children start.
+ */
+static void
+open_path(const struct builder *b, size_t i, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 1; k <= i && off < len; k++) {
+		const struct frame *up = &b->stack[k - 1], *f = &b->stack[k];
+
+		if (up->n->kind == YNODE_SEQ)
+			off += (size_t)snprintf(buf + off, len - off, "[%zu]",
+			    f->first - up->first);
+		else
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    off ? "." : "", b->kids[f->first - 1]->str);
+	}
+}
+
+static struct ynode *
+new_node(struct builder *b, int kind, const yaml_mark_t *m)
+{
+	struct ynode *n;
+
+	if (++b->nodes > YTREE_MAX_NODES) {
+		cause(b, m, "more than %d values; a file this large is a "
+		    "mistake (put big inputs in a file the workload reads, "
+		    "such as urls_file)", YTREE_MAX_NODES);
+		return NULL;
+	}
+	n = ydoc_alloc(b->d, sizeof *n);
+	n->kind = (unsigned char)kind;
+	n->line = (unsigned)m->line + 1;
+	n->col = (unsigned)m->column + 1;
+	n->doc = b->d;
+	return n;
+}
+
+/*
+ * attach - n is complete: make it the next child of the open node, or
+ * the root (errors are positioned where n starts).  A mapping's children alternate key and value; a key must
+ * be a scalar and new to its mapping.
+ */
+static void
+attach(struct builder *b, struct ynode *n)
+{
+	struct frame	*f;
+	struct ynode	*prev;
+	char		 path[1024];
+	yaml_mark_t	 mark = { 0, n->line - 1, n->col - 1 }, *m = &mark;
+
+	if (b->depth == 0) {
+		b->d->root = n;
+		return;
+	}
+	f = &b->stack[b->depth - 1];
+	if (f->n->kind == YNODE_MAP && (b->nkids - f->first) % 2 == 0) {
+		n->is_key = 1;
+		n->parent = f->n;
+		n->index = (unsigned)(b->nkids - f->first) / 2;
+		if (n->kind != YNODE_SCALAR) {
+			open_path(b, b->depth - 1, path, sizeof path);
+			cause(b, m, "%s: mapping keys must be plain words",
+			    *path ? path : "document");
+			return;
+		}
+		if ((prev = keyset_add(&f->keys, n)) != NULL) {
+			open_path(b, b->depth - 1, path, sizeof path);
+			cause(b, m, "%s%s%s: duplicate key (first at line %u)",
+			    path, *path ? "." : "", n->str, prev->line);
+			return;
+		}
+	}
+	if (b->nkids == b->capkids) {
+		b->capkids = b->capkids ? 2 * b->capkids : 256;
+		b->kids = xreallocarray(b->kids, b->capkids, sizeof *b->kids);
+	}
+	b->kids[b->nkids++] = n;
+}
+
+static void
+open_node(struct builder *b, int kind, const yaml_mark_t *m)
+{
+	struct ynode *n;
+
+	if (b->depth >= YTREE_MAX_DEPTH) {
+		cause(b, m, "nested too deeply (more than %d levels)",
+		    YTREE_MAX_DEPTH);
+		return;
+	}
+	if ((n = new_node(b, kind, m)) == NULL)
+		return;
+	if (b->depth == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->stack = xreallocarray(b->stack, b->cap, sizeof *b->stack);
+	}
+	memset(&b->stack[b->depth], 0, sizeof *b->stack);
+	b->stack[b->depth].n = n;
+	b->stack[b->depth].first = b->nkids;
+	b->depth++;
+}
+
+/* close_node - the open node is complete: give it its children. */
+static void
+close_node(struct builder *b)
+{
+	struct frame	*f = &b->stack[b->depth - 1];
+	struct ynode	*n = f->n, **k = b->kids + f->first;
+	size_t		 count = b->nkids - f->first;
+
+	if (n->kind == YNODE_MAP) {
+		n->n = (unsigned)(count / 2);
+		n->keys = ydoc_alloc(b->d, n->n * sizeof *n->keys);
+		n->items = ydoc_alloc(b->d, n->n * sizeof *n->items);
+		for (size_t i = 0; i < n->n; i++) {
+			n->keys[i] = k[2 * i];
+			n->items[i] = k[2 * i + 1];
+			n->items[i]->parent = n;
+			n->items[i]->index = (unsigned)i;
+		}
+	} else {
+		n->n = (unsigned)count;
+		n->items = ydoc_alloc(b->d, n->n * sizeof *n->items);
+		for (size_t i = 0; i < n->n; i++) {
+			n->items[i] = k[i];
+			k[i]->parent = n;
+			k[i]->index = (unsigned)i;
+		}
+	}
+	free(f->keys.v);
+	b->nkids = f->first;
+	b->depth--;
+	attach(b, n);
+}
+
+static void
+event(struct builder *b, yaml_event_t *ev)
+{
+	struct ynode *n;
+
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		if ((n = new_node(b, YNODE_SCALAR, &ev->start_mark)) == NULL)
+			return;
+		n->str = arena_strndup(b->d, (char *)ev->data.scalar.value,
+		    ev->data.scalar.length);
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		attach(b, n);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		open_node(b, YNODE_SEQ, &ev->start_mark);
+		break;
+	case YAML_MAPPING_START_EVENT:
+		open_node(b, YNODE_MAP, &ev->start_mark);
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		close_node(b);
+		break;
+	case YAML_ALIAS_EVENT:
+		cause(b, &ev->start_mark, "an alias (*%s): weft's files do "
+		    "not use YAML anchors and aliases; write the value out",
+		    (char *)ev->data.alias.anchor);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
  * ydoc_load - parse one YAML document from buf; file names it in errors.
- * A second document in the same stream is an error.
+ * A second document in the same stream is an error.  NULL with *cause
+ * for anything that is not a bounded, alias-free, duplicate-free tree.
  */
 struct ydoc *
-ydoc_load(const char *file, const char *buf, size_t len, char **cause)
+ydoc_load(const char *file, const char *buf, size_t len, char **causep)
 {
 	yaml_parser_t	 parser;
-	yaml_document_t	 doc;
-	struct ydoc	*d;
-	yaml_node_t	*root;
+	yaml_event_t	 ev;
+	struct builder	 b;
+	int		 docs = 0, done = 0;
 
-	*cause = NULL;
+	*causep = NULL;
+	memset(&b, 0, sizeof b);
+	b.d = xcalloc(1, sizeof *b.d);
+	b.d->file = xstrdup(file);
 	if (!yaml_parser_initialize(&parser))
 		fatalx("yaml_parser_initialize failed");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		xasprintf(cause, "%s:%zu:%zu: YAML syntax error: %s%s%s", file,
-		    parser.problem_mark.line + 1,
-		    parser.problem_mark.column + 1,
-		    parser.problem ? parser.problem : "unknown",
-		    parser.context ? " " : "",
-		    parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		return NULL;
-	}
-	d = xcalloc(1, sizeof *d);
-	d->file = xstrdup(file);
-	root = yaml_document_get_root_node(&doc);
-	if (root != NULL)
-		d->root = convert(d, &doc, root, "", 0, cause);
-	yaml_document_delete(&doc);
-	if (*cause == NULL) {
-		yaml_document_t extra;
-
-		if (!yaml_parser_load(&parser, &extra)) {
-			xasprintf(cause, "%s:%zu:%zu: YAML syntax error: %s",
-			    file, parser.problem_mark.line + 1,
+	while (!done && b.cause == NULL) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			xasprintf(&b.cause, "%s:%zu:%zu: YAML syntax error: "
+			    "%s%s%s", file, parser.problem_mark.line + 1,
 			    parser.problem_mark.column + 1,
-			    parser.problem ? parser.problem : "unknown");
-		} else {
-			if (yaml_document_get_root_node(&extra) != NULL)
-				xasprintf(cause, "%s:%zu:%zu: a second YAML "
-				    "document; put one job in each file", file,
-				    extra.start_mark.line + 1,
-				    extra.start_mark.column + 1);
-			yaml_document_delete(&extra);
+			    parser.problem ? parser.problem : "unknown",
+			    parser.context ? " " : "",
+			    parser.context ? parser.context : "");
+			break;
 		}
+		if (ev.type == YAML_DOCUMENT_START_EVENT && docs++ > 0)
+			cause(&b, &ev.start_mark, "a second YAML document; put "
+			    "one job in each file");
+		else if (ev.type == YAML_STREAM_END_EVENT)
+			done = 1;
+		else
+			event(&b, &ev);
+		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&parser);
-	if (*cause != NULL) {
-		ydoc_free(d);
+	for (size_t i = 0; i < b.depth; i++)
+		free(b.stack[i].keys.v);
+	free(b.stack);
+	free(b.kids);
+	if (b.cause != NULL) {
+		*causep = b.cause;
+		ydoc_free(b.d);
 		return NULL;
 	}
-	return d;
+	return b.d;
 }
 
 /*
@@ -264,6 +450,46 @@ ydoc_load_file(const char *file, char **cause)
 	return d;
 }
 
+/*
+ * ynode_new_map - an empty mapping that stands for a missing one in
+ * errors: positioned at the document's start, its path is name.
+ */
+struct ynode *
+ynode_new_map(struct ydoc *d, const char *name)
+{
+	struct ynode *n = ydoc_alloc(d, sizeof *n);
+
+	n->kind = YNODE_MAP;
+	n->line = n->col = 1;
+	n->doc = d;
+	n->name = arena_strndup(d, name, strlen(name));
+	return n;
+}
+
+/* ynode_path - n's key path, "params.n[2]" ("" for the root). */
+const char *
+ynode_path(const struct ynode *n, char *buf, size_t len)
+{
+	const struct ynode	*p = n->parent;
+	size_t			 off;
+
+	buf[0] = '\0';
+	if (n->name != NULL) {
+		snprintf(buf, len, "%s", n->name);
+		return buf;
+	}
+	if (p == NULL)
+		return buf;
+	ynode_path(p, buf, len);
+	off = strlen(buf);
+	if (p->kind == YNODE_SEQ)
+		snprintf(buf + off, len - off, "[%u]", n->index);
+	else
+		snprintf(buf + off, len - off, "%s%s", off ? "." : "",
+		    n->is_key ? n->str : p->keys[n->index]->str);
+	return buf;
+}
+
 /* ynode_get - the value for key in mapping n, or NULL. */
 struct ynode *
 ynode_get(const struct ynode *n, const char *key)
@@ -279,15 +505,16 @@ ynode_get(const struct ynode *n, const char *key)
 void
 ynode_verror(const struct ynode *n, const char *fmt, va_list ap)
 {
-	char *m;
+	struct ydoc	*d = n->doc;
+	struct errlist	*el = d->errs_to ? d->errs_to : &d->errs;
+	char		*m, path[1024];
 
 	xvasprintf(&m, fmt, ap);
-	if (*n->path != '\0')
-		errlist_add(n->errs, "%s:%d:%d: %s: %s", n->file, n->line,
-		    n->col, n->path, m);
+	if (*ynode_path(n, path, sizeof path) != '\0')
+		errlist_add(el, "%s:%u:%u: %s: %s", d->file, n->line, n->col,
+		    path, m);
 	else
-		errlist_add(n->errs, "%s:%d:%d: %s", n->file, n->line, n->col,
-		    m);
+		errlist_add(el, "%s:%u:%u: %s", d->file, n->line, n->col, m);
 	free(m);
 }
 
@@ -425,20 +652,6 @@ ynode_duration(const struct ynode *n, uint64_t *out)
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * ynode_set_scalar - replace a scalar's text (weftctl run --set); origin
- * replaces the position in later errors.
- */
-void
-ynode_set_scalar(struct ynode *n, const char *value, const char *origin)
-{
-	free(n->str);
-	n->str = xstrdup(value);
-	n->plain = 1;
-	n->file = origin;
-	n->line = n->col = 1;
 }
 
 /* ynode_to_json - plain JSON for display (scalars stay strings). */

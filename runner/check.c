@@ -35,7 +35,7 @@ runner_check(const struct proto_check *req)
 	d = plugin_load(fd, req->workload_path, WEFT_KIND_WORKLOAD,
 	    job->workload);
 	ops = d->ops;
-	params = job->params ? job->params : params_empty(job->doc, "params");
+	params = job->params ? job->params : ynode_new_map(job->doc, "params");
 	state = ops->init(&host, (const struct weft_node *)params, &n);
 	for (size_t i = 0; i < job->doc->errs.n; i++)
 		json_array_append_new(reply.errors,

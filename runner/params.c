@@ -134,7 +134,7 @@ p_node_error(const struct weft_node *n, const char *fmt, ...)
 
 /* ---- the declarative parser ---- */
 
-/* Lists parse makes live as long as the runner; nothing frees them. */
+/* The lists parse makes live in the document's arena, as its nodes. */
 
 static int
 parse_ints(const struct ynode *n, const struct weft_param *p,
@@ -152,7 +152,7 @@ parse_ints(const struct ynode *n, const struct weft_param *p,
 		    "numbers");
 		return -1;
 	}
-	out->v = xcalloc(count, sizeof *out->v);
+	out->v = ydoc_alloc(n->doc, count * sizeof *out->v);
 	out->n = count;
 	for (size_t i = 0; i < count; i++)
 		if (ynode_int(n->kind == YNODE_SEQ ? n->items[i] : n, lo, hi,
@@ -171,7 +171,7 @@ parse_strings(const struct ynode *n, struct weft_strings *out)
 		    "mapping");
 		return -1;
 	}
-	out->v = xcalloc(count ? count : 1, sizeof *out->v);
+	out->v = ydoc_alloc(n->doc, (count ? count : 1) * sizeof *out->v);
 	out->n = count;
 	for (size_t i = 0; i < count; i++)
 		if ((out->v[i] = ynode_scalar(n->kind == YNODE_SEQ ?
@@ -253,19 +253,25 @@ parse_default(const struct ynode *map, const struct weft_param *p,
     void *field)
 {
 	struct ynode	 d;
-	struct errlist	 el = { 0 };
+	struct ydoc	 tmp, *doc = map ? map->doc : &tmp;
+	struct errlist	 el = { 0 }, *saved = doc->errs_to;
 	int		 rc;
 
+	/* In the mapping's document (its arena holds any list), with the
+	 * errors caught here: they are the plugin's, reported once. */
+	memset(&tmp, 0, sizeof tmp);
+	tmp.file = (char *)"default";
 	memset(&d, 0, sizeof d);
 	d.kind = YNODE_SCALAR;
-	d.file = map ? map->file : "(default)";
-	d.line = map ? map->line : 1;
-	d.col = map ? map->col : 1;
-	d.path = (char *)p->key;
+	d.line = d.col = 1;
+	d.doc = doc;
+	d.name = p->key;
 	d.str = (char *)p->def;
 	d.plain = 1;
-	d.errs = &el;
-	if ((rc = parse_value(&d, p, field)) != 0 && map != NULL)
+	doc->errs_to = &el;
+	rc = parse_value(&d, p, field);
+	doc->errs_to = saved;
+	if (rc != 0 && map != NULL)
 		ynode_error(map, "the plugin's default for %s does not parse "
 		    "(%s); report this to its author", p->key, el.n ?
 		    el.v[0] : "?");
@@ -335,21 +341,3 @@ const struct weft_params_api params_api = {
 	.node_error = p_node_error,
 };
 
-/*
- * params_empty - an empty mapping standing for a params key the job file
- * does not have, positioned at the document's start, so that what a
- * plugin says about a missing parameter still names the file.
- */
-struct ynode *
-params_empty(const struct ydoc *d, const char *path)
-{
-	struct ynode *n = xcalloc(1, sizeof *n);
-
-	n->kind = YNODE_MAP;
-	n->file = d->file;
-	n->line = 1;
-	n->col = 1;
-	n->path = xstrdup(path);
-	n->errs = (struct errlist *)&d->errs;
-	return n;
-}

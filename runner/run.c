@@ -57,9 +57,9 @@ job_of(int fd, const char *file, const char *text, json_t *setv)
 			runner_fail(fd, "%s", cause);
 	j->params = apply_sets(j, sets, n);
 	if (j->params == NULL)
-		j->params = params_empty(j->doc, "params");
+		j->params = ynode_new_map(j->doc, "params");
 	if (j->sparams == NULL)
-		j->sparams = params_empty(j->doc, "strategy_params");
+		j->sparams = ynode_new_map(j->doc, "strategy_params");
 	return j;
 }
 

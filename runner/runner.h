@@ -97,7 +97,6 @@ void	 send_progress(struct weft_run *);
 
 /* params.c: the params table and the declarative parser */
 extern const struct weft_params_api params_api;
-struct ynode *params_empty(const struct ydoc *, const char *);
 
 /* record.c: the record, its summary and percentiles, the timeline */
 json_t	*percentiles(double *, size_t);

@@ -2,7 +2,9 @@
  * memscan.c - count the occurrences of a string in another process's
  * memory (every readable mapping of /proc/PID/mem): for checking that a
  * runner does not hold what it was never sent.  Needs ptrace access to
- * the process (root, or the same user with ptrace_scope 0).
+ * the process (root, or the same user with ptrace_scope 0).  Mappings
+ * of more than 4 GiB are address space reserved, not memory (the
+ * sanitizers' shadow), and are skipped.
  *   memscan PID STRING
  */
 #define _GNU_SOURCE
@@ -35,25 +37,30 @@ main(int argc, char **argv)
 		return 2;
 	}
 	while (fgets(line, sizeof line, maps) != NULL) {
-		char	*buf, *p;
-		size_t	 len, left;
-		ssize_t	 n;
+		static char	 buf[(1 << 20) + 256];
+		size_t		 keep = 0;
 
 		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
-		    perms[0] != 'r' || strstr(line, "[vvar]") != NULL)
+		    perms[0] != 'r' || strstr(line, "[vvar]") != NULL ||
+		    hi - lo > (4UL << 30))
 			continue;
-		len = hi - lo;
-		if ((buf = malloc(len)) == NULL)
-			continue;
-		n = pread(mem, buf, len, (off_t)lo);
-		if (n > 0)
-			for (p = buf, left = (size_t)n;
-			    (p = memmem(p, left, argv[2], nlen)) != NULL;
-			    left = (size_t)n - (size_t)(p - buf)) {
+		/* In chunks; the tail of one is kept for a match across. */
+		for (unsigned long at = lo; at < hi;) {
+			size_t	 want = hi - at > (1 << 20) ? (1 << 20) : hi - at;
+			ssize_t	 n = pread(mem, buf + keep, want, (off_t)at);
+			char	*p;
+			size_t	 len;
+
+			if (n <= 0)
+				break;
+			len = keep + (size_t)n;
+			for (p = buf; (p = memmem(p, len - (size_t)(p - buf),
+			    argv[2], nlen)) != NULL; p += nlen)
 				found++;
-				p += nlen;
-			}
-		free(buf);
+			keep = nlen - 1 < len ? nlen - 1 : len;
+			memmove(buf, buf + len - keep, keep);
+			at += (unsigned long)n;
+		}
 	}
 	printf("%zu\n", found);
 	return 0;

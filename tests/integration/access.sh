@@ -42,18 +42,39 @@ expect_match "a member of control_group may run" '^run [0-9]+: ok$' "$out"
 out=$(wctl run a --wait)
 expect_match "root may run" '^run [0-9]+: ok$' "$out"
 
-# Per-user cap: 3 idle connections, the 4th is refused.
+out=$(head -c 70000 /dev/zero | tr '\0' 'x' | as 65534 1 "" "$RAWCLIENT" "$T/sock")
+expect_eq "another user's requests are smaller" '{"ok":false,"error":"request too large (no newline within 64 KiB)","v":1}
+(closed)' "$out"
+
+# Per-user cap: 3 connections.  With 3 idle ones open, a 4th is served
+# and the oldest idle one is closed to make room for it.
 idle=
 for i in 1 2 3; do
-	sleep 2 | as 65534 1 "" "$RAWCLIENT" "$T/sock" 2 > /dev/null &
+	sleep 2 | as 65534 1 "" "$RAWCLIENT" "$T/sock" 2 > "$T/idle$i.out" &
 	idle="$idle $!"
+	sleep 0.1
+done
+sleep 0.3
+out=$(printf '{"v":1,"cmd":"status"}\n' | as 65534 1 "" "$RAWCLIENT" "$T/sock" 1)
+expect_match "a 4th connection from the same user is served" '"jobs":1,' "$out"
+expect_match "and that is logged" "control: a user at its connection limit; closing the oldest idle connection of uid 65534" "$(cat "$T/weftd.log")"
+out=$(wctl status)
+expect_match "other users still connect" '^jobs ' "$out"
+wait $idle
+expect_eq "the oldest idle one made room" "(closed)" "$(cat "$T/idle1.out")"
+# Busy connections are not closed: 3 runs waited on, a 4th is refused.
+job nap 'workload: sleep
+params: {tasks: 1, ms: 1500}'
+wctl reload > /dev/null
+busy=
+for i in 1 2 3; do
+	as 65534 "$nogroup" "$nogroup" "$WEFTCTL" -s "$T/sock" run nap --wait > /dev/null 2>&1 &
+	busy="$busy $!"
 done
 sleep 0.5
 out=$(printf '{"v":1,"cmd":"status"}\n' | as 65534 1 "" "$RAWCLIENT" "$T/sock" 1)
-expect_eq "a 4th connection from the same user is refused" '{"v":1,"ok":false,"error":"too many connections from your user"}
+expect_eq "with none idle, a 4th connection is refused" '{"v":1,"ok":false,"error":"too many connections from your user"}
 (closed)' "$out"
-out=$(wctl status)
-expect_match "root is not capped" '^jobs ' "$out"
-wait $idle
+wait $busy
 stop_weftd
 finish

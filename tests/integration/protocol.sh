@@ -25,8 +25,8 @@ out=$(printf '{"v":1,"cmd":"selfdestruct"}\n{"v":1,"cmd":"runs","job":"zzz"}\n' 
 expect_eq "unknown command: error, connection stays usable" '{"ok":false,"error":"unknown command \"selfdestruct\"","v":1}
 {"runs":[],"ok":true,"v":1}
 (still open)' "$out"
-out=$(head -c 70000 /dev/zero | tr '\0' 'x' | "$RAWCLIENT" "$T/sock")
-expect_eq "oversized request" '{"ok":false,"error":"request too large (no newline within 64 KiB)","v":1}
+out=$(head -c 9500000 /dev/zero | tr '\0' 'x' | "$RAWCLIENT" "$T/sock")
+expect_eq "oversized request (root may send a job file's 4 MiB)" '{"ok":false,"error":"request too large (no newline within 9 MiB)","v":1}
 (closed)' "$out"
 out=$(printf '{"v":1,"cmd":"run","job":"a","concurrency":"lots"}\n' | "$RAWCLIENT" "$T/sock" 1)
 expect_eq "bad argument" '{"ok":false,"error":"concurrency: expected an integer from 1 to 100000","v":1}

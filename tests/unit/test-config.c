@@ -174,6 +174,69 @@ test_bad_jobs(void **state)
 	    "\"-1\"");
 }
 
+/* Hostile YAML: judged at once, with the position, without expanding. */
+static void
+test_hostile_yaml(void **state)
+{
+	char	*text, *p;
+	size_t	 i;
+
+	/* Ten anchors of nine aliases each: refused at the first alias. */
+	text = xstrdup("workload: fib\na0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+	    "a1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n"
+	    "params: {n: *a1}\n");
+	assert_string_equal(errors_of("bomb.yaml", text), "bomb.yaml:3:10: an "
+	    "alias (*a0): weft's files do not use YAML anchors and aliases; "
+	    "write the value out");
+	free(text);
+	/* 100,000 levels: refused at the 65th. */
+	text = xmalloc(200100);
+	p = text + sprintf(text, "workload: fib\nparams: {n: ");
+	for (i = 0; i < 100000; i++)
+		*p++ = '[';
+	for (i = 0; i < 100000; i++)
+		*p++ = ']';
+	strcpy(p, "}\n");
+	assert_string_equal(errors_of("deep.yaml", text), "deep.yaml:2:75: "
+	    "nested too deeply (more than 64 levels)");
+	free(text);
+	/* A million values: refused at the 500,001st. */
+	text = xmalloc(2000100);
+	p = text + sprintf(text, "workload: fib\nparams: {n: [");
+	for (i = 0; i < 999999; i++) {
+		*p++ = '1';
+		*p++ = ',';
+	}
+	strcpy(p, "1]}\n");
+	assert_string_equal(errors_of("flow.yaml", text), "flow.yaml:2:"
+	    "1000000: more than 500000 values; a file this large is a mistake "
+	    "(put big inputs in a file the workload reads, such as "
+	    "urls_file)");
+	free(text);
+	/* 100,000 distinct keys are fine; a duplicate among them is found. */
+	text = xmalloc(2000000);
+	p = text + sprintf(text, "workload: fib\nparams:\n");
+	for (i = 0; i < 100000; i++)
+		p += sprintf(p, "  k%zu: %zu\n", i, i);
+	assert_string_equal(errors_of("keys.yaml", text), "");
+	sprintf(p, "  k77777: again\n");
+	assert_string_equal(errors_of("keys.yaml", text), "keys.yaml:100003:3: "
+	    "params.k77777: duplicate key (first at line 77780)");
+	free(text);
+	/* Nested: the path of an open mapping is right. */
+	assert_string_equal(errors_of("nested.yaml", "workload: fib\n"
+	    "params:\n  a: {b: [1, {c: 1, c: 2}]}\n"), "nested.yaml:3:21: "
+	    "params.a.b[1].c: duplicate key (first at line 3)");
+	assert_string_equal(errors_of("mapkey.yaml", "workload: fib\n"
+	    "params:\n  ? [1, 2]\n  : x\n"), "mapkey.yaml:3:5: params: "
+	    "mapping keys must be plain words");
+	assert_string_equal(errors_of("two.yaml", "workload: fib\n---\n"
+	    "workload: sumsq\n"), "two.yaml:2:1: a second YAML document; put "
+	    "one job in each file");
+	/* An anchor alone is harmless. */
+	assert_string_equal(errors_of("anchor.yaml", "workload: &w fib\n"), "");
+}
+
 static void
 test_config(void **state)
 {
@@ -249,6 +312,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_job),
 		cmocka_unit_test(test_bad_jobs),
+		cmocka_unit_test(test_hostile_yaml),
 		cmocka_unit_test(test_config),
 	};
 

@@ -226,6 +226,18 @@ setup_run(struct weft_run *r, int retries)
 	r->fd = fds[1];
 }
 
+/* teardown_run - free what the run's records hold. */
+static void
+teardown_run(struct weft_run *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++) {
+		json_decref(r->recs[i].result);
+		free(r->recs[i].error);
+	}
+	free(r->recs);
+	close(r->fd);
+}
+
 static void
 test_exec(void **state)
 {
@@ -253,7 +265,7 @@ test_exec(void **state)
 	assert_string_equal(r.recs[5].error, "task 5 refuses");
 	assert_int_equal(atomic_load(&r.done), 8);
 	assert_int_equal(atomic_load(&r.failed), 1);
-	close(r.fd);
+	teardown_run(&r);
 }
 
 static void
@@ -286,7 +298,7 @@ test_capture_commit(void **state)
 	assert_int_equal(r.recs[4].state, T_FAILED);
 	assert_string_equal(r.recs[4].error, "worker 1 was killed by SIGKILL");
 	s->ctx_close(c);
-	close(r.fd);
+	teardown_run(&r);
 
 	/* With retries, a lost task runs again. */
 	setup_run(&r, 1);
@@ -294,7 +306,7 @@ test_capture_commit(void **state)
 	assert_int_equal(s->lost(&r, 6, 0, "gone again"), 0);
 	assert_int_equal(r.recs[6].attempts, 2);
 	assert_string_equal(r.recs[6].error, "gone again");
-	close(r.fd);
+	teardown_run(&r);
 }
 
 static int
