@@ -432,6 +432,17 @@ static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
+	control_accept(fd);
+}
+
+/*
+ * control_accept - serve a new connection on fd (from the listener, or
+ * a socketpair's end for tests/fuzz/fuzz-control): its peer's
+ * credentials decide what it may do and how many it may hold.
+ */
+void
+control_accept(int fd)
+{
 	struct conn	*c;
 	struct ucred	 cred;
 	socklen_t	 len = sizeof cred;

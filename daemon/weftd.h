@@ -123,6 +123,7 @@ struct handler {
 };
 int	 control_listen(const char *, mode_t, char **);
 int	 control_adopt(int, char **);
+void	 control_accept(int);
 void	 control_close(void);
 void	 conn_reply(struct conn *, json_t *);
 void	 conn_reply_more(struct conn *, json_t *);

@@ -230,12 +230,6 @@ attach(struct builder *b, struct ynode *n)
 		n->is_key = 1;
 		n->parent = f->n;
 		n->index = (unsigned)(b->nkids - f->first) / 2;
-		if (n->kind != YNODE_SCALAR) {
-			open_path(b, b->depth - 1, path, sizeof path);
-			cause(b, m, "%s: mapping keys must be plain words",
-			    *path ? path : "document");
-			return;
-		}
 		if ((prev = keyset_add(&f->keys, n)) != NULL) {
 			open_path(b, b->depth - 1, path, sizeof path);
 			cause(b, m, "%s%s%s: duplicate key (first at line %u)",
@@ -253,8 +247,18 @@ attach(struct builder *b, struct ynode *n)
 static void
 open_node(struct builder *b, int kind, const yaml_mark_t *m)
 {
-	struct ynode *n;
+	struct ynode	*n;
+	struct frame	*up = b->depth ? &b->stack[b->depth - 1] : NULL;
+	char		 path[1024];
 
+	/* A list or mapping as a key: refused before its insides count. */
+	if (up != NULL && up->n->kind == YNODE_MAP &&
+	    (b->nkids - up->first) % 2 == 0) {
+		open_path(b, b->depth - 1, path, sizeof path);
+		cause(b, m, "%s: mapping keys must be plain words",
+		    *path ? path : "document");
+		return;
+	}
 	if (b->depth >= YTREE_MAX_DEPTH) {
 		cause(b, m, "nested too deeply (more than %d levels)",
 		    YTREE_MAX_DEPTH);
@@ -277,7 +281,7 @@ static void
 close_node(struct builder *b)
 {
 	struct frame	*f = &b->stack[b->depth - 1];
-	struct ynode	*n = f->n, **k = b->kids + f->first;
+	struct ynode	*n = f->n, **k = b->kids ? b->kids + f->first : NULL;
 	size_t		 count = b->nkids - f->first;
 
 	if (n->kind == YNODE_MAP) {

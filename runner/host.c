@@ -485,6 +485,10 @@ s_commit(struct weft_run *r, size_t idx, unsigned worker, const char *text,
 	    !json_is_integer(json_object_get(j, "a")) ||
 	    !json_is_number(json_object_get(j, "t0")) ||
 	    !json_is_number(json_object_get(j, "t1")) ||
+	    !(json_number_value(json_object_get(j, "t0")) >= 0) ||
+	    !(json_number_value(json_object_get(j, "t1")) <= 1e9) ||
+	    json_number_value(json_object_get(j, "t0")) >
+	    json_number_value(json_object_get(j, "t1")) ||
 	    ((v = json_object_get(j, "r")) != NULL && !json_is_object(v)) ||
 	    ((v = json_object_get(j, "e")) != NULL && !json_is_string(v)) ||
 	    ((v = json_object_get(j, "l")) != NULL &&

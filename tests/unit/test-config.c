@@ -233,6 +233,14 @@ test_hostile_yaml(void **state)
 	assert_string_equal(errors_of("two.yaml", "workload: fib\n---\n"
 	    "workload: sumsq\n"), "two.yaml:2:1: a second YAML document; put "
 	    "one job in each file");
+	/* A list as a key inside a list (fuzz-yaml found a bad path). */
+	assert_string_equal(errors_of("keyseq.yaml", "[?[[?[] 0]]\n"),
+	    "keyseq.yaml:1:3: [0]: mapping keys must be plain words");
+	/* Empty containers (fuzz-control found a null pointer there). */
+	assert_string_equal(errors_of("empty.yaml", "workload: fib\n"
+	    "params: {}\nstrategy_params: {}\n"), "");
+	assert_string_equal(errors_of("emptyseq.yaml", "workload: fib\n"
+	    "params: {n: []}\n"), "");
 	/* An anchor alone is harmless. */
 	assert_string_equal(errors_of("anchor.yaml", "workload: &w fib\n"), "");
 }

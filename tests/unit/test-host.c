@@ -292,6 +292,13 @@ test_capture_commit(void **state)
 	assert_int_equal(s->commit(&r, 4, 1, "{\"s\":1}", 7), -1);
 	assert_int_equal(s->commit(&r, 4, 1, "{\"s\":7,\"a\":1,\"t0\":0,"
 	    "\"t1\":0}", 27), -1);
+	/* Times a worker cannot have measured (fuzz-commit found these). */
+	assert_int_equal(s->commit(&r, 4, 1, "{\"s\":1,\"a\":1,\"t0\":0,"
+	    "\"t1\":4e95}", 30), -1);
+	assert_int_equal(s->commit(&r, 4, 1, "{\"s\":1,\"a\":1,\"t0\":-1,"
+	    "\"t1\":0}", 28), -1);
+	assert_int_equal(s->commit(&r, 4, 1, "{\"s\":1,\"a\":1,\"t0\":2,"
+	    "\"t1\":1}", 27), -1);
 	assert_int_equal(r.recs[4].state, T_PENDING);
 	/* A lost task fails with the reason (no retries left). */
 	assert_int_equal(s->lost(&r, 4, 1, "worker 1 was killed by SIGKILL"), 0);
