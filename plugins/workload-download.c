@@ -30,7 +30,8 @@
  *
  * Each task's results: url, status, bytes, ttfb_s, total_s, attempts,
  * and on failure reason (dns, refused, timeout, tls, status, redirects,
- * write, other) with the error text.  The run summary adds total bytes
+ * protocol: the server's reply is not HTTP, network: the connection
+ * broke mid-transfer, write, other) with the error text.  The run summary adds total bytes
  * and histograms of status and reason.
  */
 #include <sys/stat.h>
@@ -546,6 +547,17 @@ reason_of(CURLcode rc)
 		return "tls";
 	case CURLE_TOO_MANY_REDIRECTS:
 		return "redirects";
+	case CURLE_UNSUPPORTED_PROTOCOL:	/* and "HTTP/0.9 not allowed" */
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return "protocol";
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return "network";
 	case CURLE_WRITE_ERROR:
 		return "write";
 	default:

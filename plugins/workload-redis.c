@@ -36,7 +36,8 @@
  *   ttl:        SET ... EX ttl (seconds)
  *   verify:     after writing, STRLEN every key of the shard and compare
  *               it with its line's length (default false)
- *   retry_for:  how long to keep reconnecting before failing (10s)
+ *   retry_for:  how long to keep reconnecting, or getting no reply that
+ *               makes sense, before failing (10s)
  *   timeout:    a reply later than this counts as a lost connection (5s)
  */
 #include <sys/mman.h>
@@ -50,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -119,6 +121,7 @@ struct shard {
 	size_t			 lo, hi;	/* its lines */
 	size_t			 sent, acked;	/* next to send / to ack */
 	int			 verifying;
+	long long		 written;	/* SETs Redis accepted */
 	long long		 errors, mismatches, reconnects, bytes;
 	long long		 reported;	/* lines told to progress */
 	char			 first_error[256];
@@ -333,6 +336,8 @@ check(struct shard *s, size_t n, redisReply *r)
 			    "line %zu: %s", n, r->str);
 		return;
 	}
+	if (!s->verifying)
+		s->written++;
 	if (s->verifying) {
 		size_t len = d->line[n + 1] - d->line[n];
 
@@ -774,17 +779,30 @@ report_progress(struct shard *s)
 	s->reported = (long long)(s->acked - s->lo);
 }
 
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * run_phase - send every line's command and take every reply, keeping
  * `pipeline` in flight; on connection trouble reconnect and send again
- * what has no reply.  0, or -1 with s->why.
+ * what has no reply.  A server that takes connections but answers with
+ * garbage, or not at all, is given retry_for without a single reply
+ * before the shard gives up.  0, or -1 with s->why.
  */
 static int
 run_phase(struct shard *s)
 {
 	const struct weft_task_api	*ta = s->d->h->task;
+	long long			 since = mono_ms();
+	size_t				 seen;
 
-	s->sent = s->acked = s->lo;
+	s->sent = s->acked = seen = s->lo;
 	while (s->acked < s->hi) {
 		if (ta->cancelled(s->t)) {
 			snprintf(s->why, sizeof s->why, "cancelled");
@@ -802,12 +820,21 @@ run_phase(struct shard *s)
 		if (s->tp->await(s) != 0) {
 			if (ta->cancelled(s->t))
 				continue;
+			if (s->acked == seen &&
+			    mono_ms() - since >= s->d->retry_for_ms) {
+				s->tp->drop(s);
+				return -1;
+			}
 			s->d->h->log(&weft_plugin, WEFT_LOG_WARN, "shard %zu: "
 			    "lost the connection at line %zu (%s); "
 			    "reconnecting", ta->index(s->t), s->acked, s->why);
 			s->reconnects++;
 			s->tp->drop(s);
 			continue;
+		}
+		if (s->acked != seen) {
+			seen = s->acked;
+			since = mono_ms();
 		}
 		report_progress(s);
 	}
@@ -844,8 +871,7 @@ rd_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 
 	h->result_int(t, "shard", (long long)idx);
 	h->result_int(t, "lines", (long long)(s.hi - s.lo));
-	h->result_int(t, "written", failed ? 0 : (long long)(s.hi - s.lo) -
-	    s.errors);
+	h->result_int(t, "written", s.written);
 	h->result_int(t, "bytes", s.bytes);
 	h->result_int(t, "errors", s.errors);
 	h->result_int(t, "reconnects", s.reconnects);
