@@ -28,6 +28,9 @@ cmd_plugins(struct args *a)
 		    jstr(p, "traits"), jstr(p, "path"));
 		if (json_object_get(p, "reason") != NULL)
 			printf("rejected: %s\n", jstr(p, "reason"));
+		else if (json_object_get(p, "file_error") != NULL)
+			printf("ok, the copy loaded before (the file is "
+			    "rejected now: %s)\n", jstr(p, "file_error"));
 		else
 			printf("ok\n");
 	}

@@ -5,9 +5,11 @@
  * rejected with the reason instead of taking the daemon down.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "weftd.h"
 
@@ -42,11 +44,52 @@ check_file_name(struct plugin *p)
 }
 
 /*
+ * keep_old - p's file is rejected now; if old had it usable, p becomes
+ * that version again (its copy), marked stale with the reason, as a
+ * broken job file keeps the job loaded before.  Not for a duplicate or
+ * a file named for the wrong kind: those are about the directory, not
+ * the file's content.
+ */
+static void
+keep_old(struct plugin *p, const struct catalog *old)
+{
+	const struct plugin *o;
+
+	if (old == NULL)
+		return;
+	for (size_t i = 0; i < old->n; i++) {
+		o = &old->v[i];
+		if (o->rejected != NULL || strcmp(o->path, p->path) != 0)
+			continue;
+		log_warnx("plugin %s: the file is rejected now (%s); the copy "
+		    "loaded before stays in use", p->path, p->rejected);
+		p->stale = p->rejected;
+		p->rejected = NULL;
+		if (p->fd >= 0)
+			close(p->fd);
+		p->fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
+		free(p->name);
+		free(p->version);
+		free(p->summary);
+		p->name = xstrdup(o->name);
+		p->version = xstrdup(o->version);
+		p->summary = xstrdup(o->summary);
+		p->kind = o->kind;
+		p->traits = o->traits;
+		p->abi_major = o->abi_major;
+		p->abi_minor = o->abi_minor;
+		return;
+	}
+}
+
+/*
  * catalog_scan - probe every plugin file of the directories, in order;
- * for a name provided twice, the first file wins.
+ * for a name provided twice, the first file wins.  A file that old (the
+ * catalog in use, or NULL) had usable and is rejected now keeps that
+ * version.
  */
 struct catalog *
-catalog_scan(char *const *dirs, size_t ndirs)
+catalog_scan(char *const *dirs, size_t ndirs, const struct catalog *old)
 {
 	struct catalog	*c = xcalloc(1, sizeof *c);
 
@@ -70,6 +113,8 @@ catalog_scan(char *const *dirs, size_t ndirs)
 			p = &c->v[c->n++];
 			plugin_probe(path, p);
 			free(path);
+			if (p->rejected != NULL)
+				keep_old(p, old);
 			if (p->rejected == NULL)
 				check_file_name(p);
 			if (p->rejected == NULL && (prev = catalog_find(c,
@@ -78,6 +123,10 @@ catalog_scan(char *const *dirs, size_t ndirs)
 				    "\"%s\" is already provided by %s",
 				    plugin_kind_name(p->kind), p->name,
 				    prev->path);
+			if (p->rejected != NULL && p->fd >= 0) {
+				close(p->fd);
+				p->fd = -1;
+			}
 			if (p->rejected != NULL)
 				log_warnx("plugin %s rejected: %s", p->path,
 				    p->rejected);
@@ -146,6 +195,9 @@ catalog_to_json(const struct catalog *c)
 		json_object_set_new(o, "path", json_string(p->path));
 		json_object_set_new(o, "state", json_string(p->rejected ?
 		    "rejected" : "ok"));
+		if (p->stale)
+			json_object_set_new(o, "file_error",
+			    json_string(p->stale));
 		if (p->rejected)
 			json_object_set_new(o, "reason",
 			    json_string(p->rejected));

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -143,7 +144,7 @@ ctl_check(struct conn *c, json_t *req)
 	struct check		*k;
 	struct job		*j;
 	struct timeval		 tv = { CHECK_TIMEOUT_S, 0 };
-	char			*cause;
+	char			*cause, fdpath[64];
 
 	if (file == NULL || text == NULL) {
 		conn_fail(c, "check: expected \"file\" and \"text\" strings");
@@ -168,7 +169,7 @@ ctl_check(struct conn *c, json_t *req)
 	    j->sched_text);
 	k->workload = xstrdup(j->workload);
 	wp = catalog_find(weftd.catalog, WEFT_KIND_WORKLOAD, j->workload);
-	if (runner_spawn(1, -1, &k->fd, &k->pid, &cause) != 0) {
+	if (runner_spawn(1, &wp->fd, 1, &k->fd, &k->pid, &cause) != 0) {
 		add_error(k, "%s: params not checked: %s", file, cause);
 		free(cause);
 		job_free(j);
@@ -177,7 +178,8 @@ ctl_check(struct conn *c, json_t *req)
 	}
 	msg.file = file;
 	msg.text = text;
-	msg.workload_path = wp->path;
+	snprintf(fdpath, sizeof fdpath, PLUGIN_FD_PATH, 4);
+	msg.workload_path = fdpath;
 	msg.log_level = log_getlevel();
 	msg.log_dest = weftd.log_dest;
 	if (proto_send(k->fd, PROTO_CHECK, &msg) != 0)

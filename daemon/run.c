@@ -338,7 +338,8 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	struct proto_run	 msg;
 	struct run		*r;
 	struct run_shared	*sh;
-	int			 fd, shfd, auto_picked = 0;
+	int			 fd, shfd, xfds[3], auto_picked = 0;
+	char			 wpath[64], spath[64];
 	pid_t			 pid;
 
 	*cause = NULL;
@@ -370,7 +371,11 @@ run_start(struct run_request *req, json_t **info, char **cause)
 		xasprintf(cause, "memfd for the runner: %s", strerror(errno));
 		goto fail;
 	}
-	if (runner_spawn(0, shfd, &fd, &pid, cause) != 0) {
+	/* The runner's fds 4, 5, 6: its crash page, its two plugins. */
+	xfds[0] = shfd;
+	xfds[1] = wp->fd;
+	xfds[2] = sp->fd;
+	if (runner_spawn(0, xfds, 3, &fd, &pid, cause) != 0) {
 		munmap(sh, sizeof *sh);
 		close(shfd);
 		goto fail;
@@ -401,8 +406,10 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	msg.sets = req->sets;
 	msg.strategy = strategy;
 	msg.concurrency = r->concurrency;
-	msg.workload_path = wp->path;
-	msg.strategy_path = sp->path;
+	snprintf(wpath, sizeof wpath, PLUGIN_FD_PATH, 5);
+	snprintf(spath, sizeof spath, PLUGIN_FD_PATH, 6);
+	msg.workload_path = wpath;
+	msg.strategy_path = spath;
 	msg.trace_max = weftd.conf->trace_max;
 	msg.log_level = log_getlevel();
 	msg.log_dest = weftd.log_dest;

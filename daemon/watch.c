@@ -24,7 +24,8 @@ on_settle(evutil_socket_t fd, short what, void *arg)
 {
 	struct catalog *cat;
 
-	cat = catalog_scan(weftd.conf->plugin_dirs, weftd.conf->nplugin_dirs);
+	cat = catalog_scan(weftd.conf->plugin_dirs, weftd.conf->nplugin_dirs,
+	    weftd.catalog);
 	log_info("plugin directories changed: %zu plugins (was %zu)", cat->n,
 	    weftd.catalog->n);
 	catalog_free(weftd.catalog);

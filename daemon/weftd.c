@@ -190,7 +190,7 @@ weftd_reload(struct errlist *el)
 		return -1;
 	}
 	keep_stale(c, el);
-	cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs);
+	cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs, weftd.catalog);
 	if (strcmp(c->socket, weftd.conf->socket) != 0)
 		log_warnx("the control socket moved to %s; that takes a "
 		    "restart (still listening on %s)", c->socket,
@@ -313,17 +313,18 @@ check_params(struct config *c, struct catalog *cat, struct errlist *el)
 		struct proto_msg	 m;
 		json_t			*e;
 		int			 status;
-		char			*cause = NULL;
+		char			*cause = NULL, fdpath[64];
 		size_t			 i;
 
 		if (p == NULL)
 			continue;
+		snprintf(fdpath, sizeof fdpath, PLUGIN_FD_PATH, 4);
 		req.file = j->file;
 		req.text = j->text;
-		req.workload_path = p->path;
+		req.workload_path = fdpath;
 		req.log_level = log_getlevel();
 		req.log_dest = weftd.log_dest;
-		if (runner_call(PROTO_CHECK, &req, 10000, &m, &status,
+		if (runner_call(PROTO_CHECK, &req, p->fd, 10000, &m, &status,
 		    &cause) != 1) {
 			errlist_add(el, "%s: workload %s crashed, hung or "
 			    "failed while checking its params%s%s", j->file,
@@ -351,7 +352,7 @@ check_only(void)
 
 	c = config_load(weftd.config_path, weftd.socket_override, &el, &bad);
 	if (c != NULL) {
-		cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs);
+		cat = catalog_scan(c->plugin_dirs, c->nplugin_dirs, NULL);
 		TAILQ_FOREACH(j, &c->jobs, entry)
 			weftd_check_job(j, cat, &el);
 		check_params(c, cat, &el);
@@ -488,7 +489,7 @@ main(int argc, char **argv)
 	if ((weftd.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	weftd.catalog = catalog_scan(weftd.conf->plugin_dirs,
-	    weftd.conf->nplugin_dirs);
+	    weftd.conf->nplugin_dirs, NULL);
 	history_init();
 	/* Everything that can fail before the control socket appears. */
 	if (metrics_listen(weftd.conf->metrics_listen, &cause) != 0)

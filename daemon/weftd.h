@@ -22,7 +22,7 @@ struct catalog {
 	struct plugin	*v;
 	size_t		 n;
 };
-struct catalog	*catalog_scan(char *const *, size_t);
+struct catalog	*catalog_scan(char *const *, size_t, const struct catalog *);
 void		 catalog_free(struct catalog *);
 const struct plugin *catalog_find(const struct catalog *, int, const char *);
 json_t		*catalog_to_json(const struct catalog *);

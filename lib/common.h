@@ -201,17 +201,24 @@ struct plugin {
 	unsigned	 traits;
 	int		 abi_major, abi_minor;
 	char		*rejected;	/* NULL: ok; else the reason */
+	int		 fd;		/* a sealed copy of the file (memfd)
+					   that was probed, for runners;
+					   -1: none */
+	char		*stale;		/* the file is bad now: why (this is
+					   the copy loaded before) */
 };
+#define PLUGIN_FD_PATH	"/proc/self/fd/%d"
 int	 plugin_check_desc(const struct weft_plugin *, size_t, char *, size_t);
 const char *plugin_kind_name(int);
 char	*plugin_traits_string(unsigned);
 const char *unsafe_path(const char *, char *, size_t);
 void	 plugin_probe(const char *, struct plugin *);
+int	 plugin_copy(const char *, char **);
 void	 plugin_clear(struct plugin *);
 
 /* spawn.c: starting weft-runner (runner_call is in proto.h) */
 const char *runner_path(void);
-int	 runner_spawn(int, int, int *, pid_t *, char **);
+int	 runner_spawn(int, const int *, int, int *, pid_t *, char **);
 
 /* util.c */
 uint64_t now_ms(void);

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <sys/mman.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,39 +182,123 @@ bad:
 	return why;
 }
 
+#ifndef MFD_EXEC
+#define MFD_EXEC	0x0010U		/* Linux 6.3; older kernels: EINVAL */
+#endif
+#define PLUGIN_MAX	(256 * 1024 * 1024)
+
+/*
+ * plugin_copy - a sealed in-memory copy (memfd) of the file at path, or
+ * -1 with *cause.  Runners load the copy (/proc/self/fd/N), never the
+ * path: what runs is exactly what was probed, a file replaced or
+ * rewritten in place cannot change a run that has it loaded, and a file
+ * that breaks leaves the copy loaded before in use.
+ */
+int
+plugin_copy(const char *path, char **cause)
+{
+	char	 buf[65536];
+	ssize_t	 n;
+	size_t	 total = 0;
+	int	 in, fd;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		xasprintf(cause, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	fd = memfd_create("weft-plugin", MFD_CLOEXEC | MFD_ALLOW_SEALING |
+	    MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("weft-plugin", MFD_CLOEXEC |
+		    MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		xasprintf(cause, "memfd_create: %s", strerror(errno));
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof buf)) > 0) {
+		if ((total += (size_t)n) > PLUGIN_MAX) {
+			xasprintf(cause, "larger than %d MiB", PLUGIN_MAX >> 20);
+			goto fail;
+		}
+		if (write(fd, buf, (size_t)n) != n) {
+			xasprintf(cause, "copying it: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	if (n < 0) {
+		xasprintf(cause, "cannot read: %s", strerror(errno));
+		goto fail;
+	}
+	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK |
+	    F_SEAL_SEAL);
+	close(in);
+	return fd;
+fail:
+	close(in);
+	close(fd);
+	return -1;
+}
+
 void
 plugin_clear(struct plugin *p)
 {
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->stale);
 	free(p->path);
 	free(p->name);
 	free(p->version);
 	free(p->summary);
 	free(p->rejected);
 	memset(p, 0, sizeof *p);
+	p->fd = -1;
 }
 
 /*
  * plugin_probe - fill p from the plugin at path, as weft-runner reports
- * it after loading the file in its own process (a constructor that
- * crashes or hangs is a reason to reject the file, not a danger).
- * p->rejected says whether it can be used.
+ * it after loading a copy of the file (p->fd; see plugin_copy) in its
+ * own process: a constructor that crashes or hangs is a reason to
+ * reject the file, not a danger.  p->rejected says whether it can be
+ * used.
  */
+static void	probe(const char *, struct plugin *);
+
 void
 plugin_probe(const char *path, struct plugin *p)
 {
-	struct proto_probe	 req = { path };
+	probe(path, p);
+	if (p->rejected != NULL && p->fd >= 0) {
+		close(p->fd);
+		p->fd = -1;
+	}
+}
+
+static void
+probe(const char *path, struct plugin *p)
+{
+	struct proto_probe	 req;
 	struct proto_msg	 m;
 	int			 status;
-	char			*cause = NULL, why[1024];
+	char			*cause = NULL, why[1024], fdpath[64];
 
 	memset(p, 0, sizeof *p);
+	p->fd = -1;
 	p->path = xstrdup(path);
 	if (unsafe_path(path, why, sizeof why) != NULL) {
 		p->rejected = xstrdup(why);
 		return;
 	}
-	switch (runner_call(PROTO_PROBE, &req, PROBE_TIMEOUT_MS, &m, &status,
-	    &cause)) {
+	if ((p->fd = plugin_copy(path, &cause)) < 0) {
+		xasprintf(&p->rejected, "%s", cause);
+		free(cause);
+		return;
+	}
+	/* The probe loads the copy as its fd 4. */
+	snprintf(fdpath, sizeof fdpath, PLUGIN_FD_PATH, 4);
+	req.path = fdpath;
+	switch (runner_call(PROTO_PROBE, &req, p->fd, PROBE_TIMEOUT_MS, &m,
+	    &status, &cause)) {
 	case -2:
 		xasprintf(&p->rejected, "cannot probe: %s", cause);
 		free(cause);

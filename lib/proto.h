@@ -157,7 +157,7 @@ int		 proto_recv(int, int, struct proto_msg *, char *, size_t);
 void		 proto_clear(struct proto_msg *);
 
 /* spawn.c */
-int		 runner_call(enum proto_type, const void *, int,
+int		 runner_call(enum proto_type, const void *, int, int,
 		    struct proto_msg *, int *, char **);
 
 #endif

@@ -41,57 +41,51 @@ runner_path(void)
 	return p != NULL && *p != '\0' ? p : WEFT_RUNNER_PATH;
 }
 
-/* above - fd moved (close-on-exec) to a number of at least 5. */
-static int
-above(int fd)
-{
-	int n;
-
-	if (fd < 0 || fd >= 5)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, 5);
-	close(fd);
-	return n;
-}
-
 /*
  * runner_spawn - start weft-runner in a process group of its own, with
- * one end of a new socketpair as its fd 3, shared (if not -1) as its
- * fd 4, /dev/null as stdin (and as stdout too when quiet), stderr
- * shared (its log lines), nothing else open, every signal at its
- * default and none blocked.  0 with the other end in *fd (close-on-exec)
- * and its pid in *pid; -1 with *cause.
+ * one end of a new socketpair as its fd 3, then the nfds descriptors of
+ * fds as its fds 4, 5, ... (a crash page, plugin files), /dev/null as
+ * stdin (and as stdout too when quiet), stderr shared (its log lines),
+ * nothing else open, every signal at its default and none blocked.
+ * 0 with the other end in *sock (close-on-exec) and its pid in *pid;
+ * -1 with *cause.
  */
 int
-runner_spawn(int quiet, int shared, int *fd, pid_t *pid, char **cause)
+runner_spawn(int quiet, const int *fds, int nfds, int *sock, pid_t *pid,
+    char **cause)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, all;
 	char				*argv[] = { "weft-runner", NULL };
 	const char			*path = runner_path();
-	int				 sv[2], child, rc, dup = -1;
+	int				 sv[2], src[8], rc, i;
 
+	if (nfds > 7) {
+		xasprintf(cause, "runner_spawn: too many descriptors");
+		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		xasprintf(cause, "socketpair: %s", strerror(errno));
 		return -1;
 	}
 	/*
-	 * The sources of the dup2s below must not be their targets (dup2
-	 * onto itself keeps close-on-exec) nor each other's.
+	 * Copies above every target first, so that no dup2 below has its
+	 * target as a source (and none onto itself, which would keep
+	 * close-on-exec).
 	 */
-	child = above(sv[1]);
-	if (shared >= 0)
-		dup = above(fcntl(shared, F_DUPFD_CLOEXEC, 5));
+	src[0] = fcntl(sv[1], F_DUPFD_CLOEXEC, 3 + nfds + 1);
+	close(sv[1]);
+	for (i = 0; i < nfds; i++)
+		src[i + 1] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + nfds + 1);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (quiet)
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
 		    O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, child, 3);
-	if (dup >= 0)
-		posix_spawn_file_actions_adddup2(&fa, dup, 4);
-	posix_spawn_file_actions_addclosefrom_np(&fa, dup >= 0 ? 5 : 4);
+	for (i = 0; i <= nfds; i++)
+		posix_spawn_file_actions_adddup2(&fa, src[i], 3 + i);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3 + nfds + 1);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -103,9 +97,8 @@ runner_spawn(int quiet, int shared, int *fd, pid_t *pid, char **cause)
 	rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	close(child);
-	if (dup >= 0)
-		close(dup);
+	for (i = 0; i <= nfds; i++)
+		close(src[i]);
 	if (rc != 0) {
 		xasprintf(cause, "cannot start %s: %s (set WEFT_RUNNER to "
 		    "weft-runner's path, or reinstall weft)", path,
@@ -113,18 +106,19 @@ runner_spawn(int quiet, int shared, int *fd, pid_t *pid, char **cause)
 		close(sv[0]);
 		return -1;
 	}
-	*fd = sv[0];
+	*sock = sv[0];
 	return 0;
 }
 
 /*
- * runner_call - start a runner, send it one message, take its one
- * answer within timeout_ms, and reap it.  Returns 1 with *m set; 0 if
- * it sent no valid answer (*status says how it ended); -1 if it took
- * too long (it is killed); -2 if it could not be started (*cause).
+ * runner_call - start a runner (with file, if not -1, as its fd 4),
+ * send it one message, take its one answer within timeout_ms, and reap
+ * it.  Returns 1 with *m set; 0 if it sent no valid answer (*status
+ * says how it ended); -1 if it took too long (it is killed); -2 if it
+ * could not be started (*cause).
  */
 int
-runner_call(enum proto_type type, const void *body, int timeout_ms,
+runner_call(enum proto_type type, const void *body, int file, int timeout_ms,
     struct proto_msg *m, int *status, char **cause)
 {
 	pid_t	pid;
@@ -133,7 +127,7 @@ runner_call(enum proto_type type, const void *body, int timeout_ms,
 
 	memset(m, 0, sizeof *m);
 	*status = 0;
-	if (runner_spawn(1, -1, &fd, &pid, cause) != 0)
+	if (runner_spawn(1, &file, file >= 0, &fd, &pid, cause) != 0)
 		return -2;
 	if (proto_send(fd, type, body) != 0)
 		rc = 0;		/* it died at once; its status says why */

@@ -3,7 +3,9 @@
  * descriptor and check that it is still the plugin the catalog saw.
  */
 #include <dlfcn.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner.h"
 
@@ -16,11 +18,15 @@ plugin_load(int fd, const char *path, int kind, const char *name)
 {
 	void				*h;
 	const struct weft_plugin	*d;
-	char				 why[512];
+	char				 why[512], c;
+	int				 n;
 
 	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
 		runner_fail(fd, "cannot load %s plugin %s: %s",
 		    plugin_kind_name(kind), path, dlerror());
+	/* A copy weftd handed over (/proc/self/fd/N): mapped now. */
+	if (sscanf(path, PLUGIN_FD_PATH "%c", &n, &c) == 1 && n > 3)
+		close(n);
 	if ((d = dlsym(h, WEFT_PLUGIN_SYMBOL)) == NULL)
 		runner_fail(fd, "%s: no %s symbol", path, WEFT_PLUGIN_SYMBOL);
 	if (plugin_check_desc(d, sizeof *d, why, sizeof why) != 0)

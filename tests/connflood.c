@@ -64,5 +64,10 @@ main(int argc, char **argv)
 		}
 	}
 	printf("closed %d open %d\n", closed, open);
+	fflush(stdout);
+	for (int i = 0; i < n; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	free(pfd);
 	return 0;
 }

@@ -31,6 +31,27 @@ mv "$T/plugins/.new.tmp" "$T/plugins/workload-blocker.so"
 sleep 0.5
 out=$(wctl run b --wait)
 expect_match "a plugin renamed over the old one is used" '^run [0-9]+: ok$' "$out"
+# Runs load a copy of what was probed (a sealed memfd), never the file,
+# so that a file rewritten in place cannot change a run, and a file that
+# breaks leaves the copy loaded before in use, as a broken job file does.
+job nap 'workload: sleep
+params: {tasks: 2, ms: 1500}
+strategy: threads'
+wctl reload > /dev/null
+id=$(wctl run nap | sed -n 's/^run \([0-9]*\) started.*/\1/p')
+runner=$(child_of "$WEFTD_PID")
+sleep 0.3
+maps=$(cat /proc/"${runner:-0}"/maps 2>/dev/null)
+expect_match "the runner maps its plugins from weftd's copies" 'memfd:weft-plugin' "$maps"
+check "not from the files" sh -c "! printf '%s' \"\$1\" | grep -q 'workload-sleep.so'" - "$maps"
+head -c 4096 /dev/urandom > "$T/garbage.bin"
+cp "$T/garbage.bin" "$T/plugins/workload-blocker.so"	# rewritten in place
+wait_for "the run ends ok" sh -c "\"$WEFTCTL\" -s \"$T/sock\" run show $id | grep -q '^run $id: ok$'"
+wait_for "the broken file is noticed" grep -q "workload-blocker.so: the file is rejected now" "$T/weftd.log"
+out=$(wctl plugins)
+expect_match "plugins shows the copy loaded before, and why the file is not" "workload-blocker.so: ok, the copy loaded before \\(the file is rejected now: cannot load: .*invalid ELF header \\(not a shared object\\)\\)\$" "$out"
+out=$(wctl run b --wait)
+expect_match "and the job still runs it" '^run [0-9]+: ok$' "$out"
 rm "$T/plugins/workload-blocker.so"
 wait_for "a removed plugin leaves the catalog" sh -c "! \"$WEFTCTL\" -s \"$T/sock\" plugins | grep -q 'workload-blocker.so'"
 out=$(wctl jobs)
