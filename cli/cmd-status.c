@@ -23,7 +23,12 @@ cmd_status(struct args *a)
 	    jint(rep, "pid"), jint(rep, "uptime_s"));
 	printf("config    %s\n", jstr(rep, "config"));
 	printf("socket    %s\n", jstr(rep, "socket"));
-	printf("state     %s\n", jstr(rep, "state_dir"));
+	if (json_object_get(rep, "state_problem") != NULL)
+		printf("state     %s (%s: records are kept in memory and "
+		    "written when they can be)\n", jstr(rep, "state_dir"),
+		    jstr(rep, "state_problem"));
+	else
+		printf("state     %s\n", jstr(rep, "state_dir"));
 	printf("jobs      %lld loaded, %lld rejected\n", jint(rep, "jobs"),
 	    jint(rep, "jobs_rejected"));
 	printf("runs      %lld running (at most %lld)\n",

@@ -117,6 +117,9 @@ print_record(json_t *r)
 	printf("  tasks     %lld total, %lld ok, %lld failed, %lld "
 	    "cancelled (%.2f/s)\n", jint(t, "total"), jint(t, "ok"),
 	    jint(t, "failed"), jint(t, "cancelled"), jnum(r, "tasks_per_s"));
+	if (json_object_get(r, "resume_of") != NULL)
+		printf("  resumed   run %lld: %lld tasks carried over, not run "
+		    "again\n", jint(r, "resume_of"), jint(t, "resumed"));
 	if (l != NULL)
 		printf("  latency   p50 %.6f s, p95 %.6f s, p99 %.6f s, max "
 		    "%.6f s\n", jnum(l, "p50"), jnum(l, "p95"),

@@ -20,7 +20,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_show_entry, &cmd_run_entry, &cmd_runs_entry,
 	&cmd_cancel_entry, &cmd_plugins_entry, &cmd_reload_entry,
 	&cmd_check_entry, &cmd_plugin_verify_entry, &cmd_trace_entry,
-	&cmd_follow_entry, &cmd_compare_entry, NULL,
+	&cmd_follow_entry, &cmd_compare_entry, &cmd_resume_entry, NULL,
 };
 
 const char	*socket_path;

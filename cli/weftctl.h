@@ -42,7 +42,7 @@ extern const struct cmd_entry cmd_status_entry, cmd_jobs_entry,
     cmd_job_show_entry, cmd_run_entry, cmd_run_show_entry, cmd_runs_entry,
     cmd_cancel_entry, cmd_plugins_entry, cmd_reload_entry, cmd_check_entry,
     cmd_plugin_verify_entry, cmd_trace_entry, cmd_follow_entry,
-    cmd_compare_entry;
+    cmd_compare_entry, cmd_resume_entry;
 
 /* cmd-follow.c */
 int	 follow_run(long long, int);

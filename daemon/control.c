@@ -65,7 +65,7 @@ static const struct handler *const handlers[] = {
 	&ctl_status_entry, &ctl_jobs_entry, &ctl_job_show_entry,
 	&ctl_run_entry, &ctl_runs_entry, &ctl_run_show_entry,
 	&ctl_cancel_entry, &ctl_plugins_entry, &ctl_reload_entry,
-	&ctl_trace_entry, &ctl_check_entry, NULL,
+	&ctl_trace_entry, &ctl_check_entry, &ctl_resume_entry, NULL,
 };
 
 static void

@@ -1,7 +1,8 @@
 /*
  * ctl-run.c - "run": start a run of a job, with --strategy,
- * --concurrency and --set overrides; with "wait", the final reply is
- * the run's record.
+ * --concurrency and --set overrides; "resume": a new run of what an
+ * earlier run did not finish.  With "wait", the final reply is the
+ * run's record.
  */
 #include <stdlib.h>
 
@@ -65,16 +66,50 @@ ctl_run(struct conn *c, json_t *req)
 		free(cause);
 		return;
 	}
+	ctl_started(c, req, info);
+	return;
+fail:
+	run_request_free(rr);
+}
+
+/*
+ * ctl_started - the answer to a request that started a run: the run,
+ * and with "wait", its record when it ends (run, resume).
+ */
+void
+ctl_started(struct conn *c, json_t *req, json_t *info)
+{
 	if (json_is_true(json_object_get(req, "wait"))) {
 		conn_wait_run(c, json_integer_value(json_object_get(info,
 		    "id")));
 		conn_reply_more(c, json_pack("{s:o}", "run", info));
 	} else
 		conn_reply(c, json_pack("{s:o}", "run", info));
-	return;
-fail:
-	run_request_free(rr);
 }
+
+/* "resume": run what a run did not finish (see recover.c). */
+static void
+ctl_resume(struct conn *c, json_t *req)
+{
+	long long	 id;
+	json_t		*info;
+	char		*cause;
+
+	if (req_id(c, req, &id) != 0)
+		return;
+	if (resume_start(id, "resume", &info, &cause) != 0) {
+		conn_fail(c, "%s", cause);
+		free(cause);
+		return;
+	}
+	ctl_started(c, req, info);
+}
+
+const struct handler ctl_resume_entry = {
+	.name = "resume",
+	.changes_state = 1,
+	.exec = ctl_resume,
+};
 
 const struct handler ctl_run_entry = {
 	.name = "run",

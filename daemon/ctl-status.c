@@ -11,7 +11,7 @@ ctl_status(struct conn *c, json_t *req)
 	for (size_t i = 0; i < weftd.catalog->n; i++)
 		ok += weftd.catalog->v[i].rejected == NULL;
 	conn_reply(c, json_pack("{s:I, s:s, s:I, s:s?, s:s, s:s, s:I, s:i, "
-	    "s:i, s:i, s:I, s:I, s:o}", "pid", (json_int_t)getpid(),
+	    "s:i, s:i, s:I, s:I, s:o, s:s?}", "pid", (json_int_t)getpid(),
 	    "version", PACKAGE_VERSION, "uptime_s",
 	    (json_int_t)(time(NULL) - weftd.started), "config",
 	    weftd.conf->path, "socket", weftd.conf->socket, "state_dir",
@@ -20,7 +20,8 @@ ctl_status(struct conn *c, json_t *req)
 	    "max_concurrent_runs", weftd.conf->max_concurrent_runs,
 	    "plugins_ok", (json_int_t)ok, "plugins_rejected",
 	    (json_int_t)(weftd.catalog->n - ok), "load_errors",
-	    errors_json(&weftd.load_errors)));
+	    errors_json(&weftd.load_errors), "state_problem",
+	    state_problem()));
 }
 
 const struct handler ctl_status_entry = {

@@ -2,7 +2,15 @@
  * history.c - what weftd keeps of ended runs: every record appended (and
  * fsync'd) to the metrics log and to history.jsonl in the state
  * directory, the last history_size records in memory for queries, and
- * each run's task timeline in state_dir/traces/ID.json.
+ * each run's task timeline in state_dir/traces/ID.json.  Run ids come
+ * from here too, and are never given twice: the next one is kept in
+ * state_dir/next-id, beside what the history and the journals say.
+ *
+ * A state directory that cannot be written (full, read-only) does not
+ * stop weftd: the problem is logged once, shown by weftctl status and
+ * /health, records stay in memory (and are answered over the socket),
+ * and the lines that could not be written are written, in order, as
+ * soon as they can be (tried again every few seconds).
  */
 #include <sys/stat.h>
 
@@ -15,8 +23,17 @@
 
 #include "weftd.h"
 
+static void	on_retry(evutil_socket_t, short, void *);
+
 static json_t		*history;	/* records, oldest first */
 static long long	 next_id = 1;
+
+/* Lines that could not be written yet: [[path, line], ...]. */
+static json_t		*pending;
+static struct event	*ev_retry;
+static char		*problem;	/* why the state dir cannot be written */
+
+#define RETRY_S		5
 
 static char *
 history_path(void)
@@ -50,6 +67,84 @@ rewrite(const char *path)
 	free(tmp);
 }
 
+/*
+ * state_write_failed - writing what (a file of the state directory)
+ * failed with err: logged once per episode.  Returns -1.
+ */
+int
+state_write_failed(const char *what, int err)
+{
+	if (problem == NULL) {
+		xasprintf(&problem, "cannot write %s: %s", what, strerror(err));
+		log_warnx("state directory: %s; weftd goes on (records are "
+		    "kept in memory and answered over the socket) and writes "
+		    "them when it can", problem);
+	}
+	return -1;
+}
+
+/* state_write_ok - a write to the state directory worked again. */
+void
+state_write_ok(void)
+{
+	if (problem == NULL || json_array_size(pending) != 0)
+		return;
+	log_info("state directory: writable again (was: %s)", problem);
+	free(problem);
+	problem = NULL;
+}
+
+/* state_problem - why the state directory cannot be written, or NULL. */
+const char *
+state_problem(void)
+{
+	return problem;
+}
+
+/* id_path - where the next run id is kept. */
+static char *
+id_path(void)
+{
+	char *p;
+
+	xasprintf(&p, "%s/next-id", weftd.conf->state_dir);
+	return p;
+}
+
+/* history_saw_id - an id in use (a journal's): the next one is after. */
+void
+history_saw_id(long long id)
+{
+	if (id >= next_id)
+		next_id = id + 1;
+}
+
+/*
+ * history_next_id - the id for a new run, never given before: the next
+ * one is written (and synced) before this one is used.
+ */
+long long
+history_next_id(void)
+{
+	char	*path = id_path(), *tmp;
+	FILE	*f;
+	int	 ok = 0;
+
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) != NULL) {
+		ok = fprintf(f, "%lld\n", next_id + 1) > 0 && fflush(f) == 0 &&
+		    fsync(fileno(f)) == 0;
+		ok = fclose(f) == 0 && ok && rename(tmp, path) == 0;
+	}
+	if (!ok) {
+		state_write_failed(path, errno);
+		unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+	return next_id++;
+}
+
 /* history_init - load the run history kept in the state directory. */
 void
 history_init(void)
@@ -61,6 +156,20 @@ history_init(void)
 	size_t		 keep = (size_t)weftd.conf->history_size;
 
 	history = json_array();
+	pending = json_array();
+	ev_retry = evtimer_new(weftd.base, on_retry, NULL);
+	/* The next id survives even a history lost or rewritten. */
+	{
+		char		*ip = id_path();
+		FILE		*idf = fopen(ip, "r");
+		long long	 v;
+
+		if (idf != NULL && fscanf(idf, "%lld", &v) == 1 && v > next_id)
+			next_id = v;
+		if (idf != NULL)
+			fclose(idf);
+		free(ip);
+	}
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno != ENOENT)
 			log_warn("run history %s", path);
@@ -97,34 +206,93 @@ history_init(void)
 	free(path);
 }
 
-/* history_next_id - the id for a new run. */
-long long
-history_next_id(void)
+/*
+ * write_line - append text (one line) to path and fsync it.  0, or -1
+ * (errno) having written nothing that stays: a partial line is cut.
+ */
+static int
+write_line(const char *path, const char *text, size_t len)
 {
-	return next_id++;
+	struct stat	st;
+	int		fd, e;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640)) < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && write(fd, text, len) == (ssize_t)len &&
+	    fsync(fd) == 0) {
+		close(fd);
+		return 0;
+	}
+	e = errno;
+	/* Cut what was written; the reader skips a torn line anyway. */
+	(void)!ftruncate(fd, st.st_size);
+	close(fd);
+	errno = e;
+	return -1;
 }
 
-/* append_line - append one JSON line to path and fsync it. */
+/*
+ * flush_pending - write the lines that could not be written, in order.
+ * 0 when none is left.
+ */
+static int
+flush_pending(void)
+{
+	json_t	*p;
+	int	 wrote = 0;
+
+	while ((p = json_array_get(pending, 0)) != NULL) {
+		const char *path = json_string_value(json_array_get(p, 0));
+		const char *text = json_string_value(json_array_get(p, 1));
+
+		if (write_line(path, text, strlen(text)) != 0) {
+			state_write_failed(path, errno);
+			return -1;
+		}
+		json_array_remove(pending, 0);
+		wrote = 1;
+	}
+	if (wrote)
+		state_write_ok();
+	return 0;
+}
+
 static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { RETRY_S, 0 };
+
+	if (flush_pending() != 0)
+		evtimer_add(ev_retry, &tv);
+}
+
+/*
+ * append_line - append one JSON line to path and fsync it, or keep it
+ * to be written later (after the ones already waiting).  0, or -1 if it
+ * waits.
+ */
+static int
 append_line(const char *path, const json_t *o)
 {
-	char	*s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
-	size_t	 len = strlen(s);
-	int	 fd;
+	char		*s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	size_t		 len = strlen(s);
+	struct timeval	 tv = { RETRY_S, 0 };
+	int		 rc = 0;
 
 	s[len] = '\n';	/* json_dumps leaves room for the NUL */
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640)) < 0) {
-		log_warn("cannot open %s", path);
-		free(s);
-		return;
-	}
-	if (write(fd, s, len + 1) != (ssize_t)(len + 1))
-		log_warn("cannot append to %s", path);
-	else if (fsync(fd) != 0)
-		log_warn("fsync %s", path);
-	close(fd);
+	if (flush_pending() != 0 || write_line(path, s, len + 1) != 0) {
+		if (json_array_size(pending) == 0)
+			state_write_failed(path, errno);
+		json_array_append_new(pending, json_pack("[s, s%]", path, s,
+		    len + 1));
+		if (!evtimer_pending(ev_retry, NULL))
+			evtimer_add(ev_retry, &tv);
+		rc = -1;
+	} else
+		state_write_ok();
 	free(s);
+	return rc;
 }
 
 /*
@@ -142,7 +310,7 @@ save_trace(const struct run *r, const json_t *rec)
 
 	xasprintf(&dir, "%s/traces", weftd.conf->state_dir);
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		log_warn("cannot make %s", dir);
+		state_write_failed(dir, errno);
 		free(dir);
 		return;
 	}
@@ -155,7 +323,7 @@ save_trace(const struct run *r, const json_t *rec)
 	xasprintf(&tmp, "%s/.%lld.json.tmp", dir, r->id);
 	if (json_dump_file(o, tmp, JSON_COMPACT | JSON_REAL_PRECISION(9)) !=
 	    0 || rename(tmp, path) != 0) {
-		log_warn("cannot write %s", path);
+		state_write_failed(path, errno);
 		unlink(tmp);
 	}
 	free(path);
@@ -170,25 +338,50 @@ save_trace(const struct run *r, const json_t *rec)
 	json_decref(o);
 }
 
+/* history_has - whether run id has a record already. */
+int
+history_has(long long id)
+{
+	size_t	 i;
+	json_t	*o;
+
+	json_array_foreach(history, i, o)
+		if (json_integer_value(json_object_get(o, "id")) == id)
+			return 1;
+	return 0;
+}
+
 /*
  * history_add - keep the record of run r: the metrics log, its
  * timeline, the history file (each fsync'd before anyone is told the
- * run ended), and memory.
+ * run ended), and memory.  A run already there (its journal's record,
+ * landed once) is not added twice.  0, or -1 if the files must wait.
  */
-void
+int
 history_add(const struct run *r, json_t *rec)
 {
-	char *path;
+	char	*path;
+	int	 rc = 0;
 
-	append_line(weftd.conf->metrics_log, rec);
+	if (history_has(r->id))
+		return 0;
+	rc |= append_line(weftd.conf->metrics_log, rec);
 	if (r->trace != NULL)
 		save_trace(r, rec);
 	path = history_path();
-	append_line(path, rec);
+	rc |= append_line(path, rec);
 	free(path);
 	json_array_append(history, rec);
 	while (json_array_size(history) > (size_t)weftd.conf->history_size)
 		json_array_remove(history, 0);
+	/* A journal kept for resume goes when its run leaves the history. */
+	if (r->id > weftd.conf->history_size) {
+		path = journal_path(weftd.conf->state_dir,
+		    r->id - weftd.conf->history_size);
+		unlink(path);
+		free(path);
+	}
+	return rc;
 }
 
 struct listing {

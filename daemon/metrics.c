@@ -192,12 +192,18 @@ on_metrics(struct evhttp_request *req, void *arg)
 static void
 on_health(struct evhttp_request *req, void *arg)
 {
-	struct evbuffer *b = evbuffer_new();
+	struct evbuffer	*b = evbuffer_new();
+	const char	*why = state_problem();
 
-	evbuffer_add_printf(b, "ok\n");
+	/* Runs go on, but what they record is not safe on disk yet. */
+	if (why != NULL)
+		evbuffer_add_printf(b, "degraded: state directory: %s\n", why);
+	else
+		evbuffer_add_printf(b, "ok\n");
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain");
-	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evhttp_send_reply(req, why ? 503 : HTTP_OK, why ? "Service "
+	    "Unavailable" : "OK", b);
 	evbuffer_free(b);
 }
 

@@ -18,6 +18,7 @@ static const char *const classes[RUN_NSTATUS] = {
 	[RUN_TIMED_OUT] = "timed_out",
 	[RUN_CANCELLED] = "cancelled",
 	[RUN_CRASHED] = "crashed",
+	[RUN_INTERRUPTED] = "interrupted",
 };
 
 /* run_status_class - the status as a label value: ok, timed_out, ... */
@@ -45,7 +46,7 @@ static enum run_status
 status_of(const struct run *r, const json_t *rec, char **text)
 {
 	const json_t	*t = json_object_get(rec, "tasks");
-	int		 sig;
+	int		 sig, ws = r->wstatus;
 	long long	 task;
 
 	*text = NULL;
@@ -57,8 +58,13 @@ status_of(const struct run *r, const json_t *rec, char **text)
 		*text = xstrdup("cancelled");
 		return RUN_CANCELLED;
 	}
-	if (r->record != NULL && WIFEXITED(r->wstatus) &&
-	    WEXITSTATUS(r->wstatus) == 0) {
+	if (r->interrupted) {
+		*text = xstrdup("interrupted");
+		return RUN_INTERRUPTED;
+	}
+	/* An adopted runner's exit status is its first weftd's to see. */
+	if (r->record != NULL && (r->adopted || (WIFEXITED(r->wstatus) &&
+	    WEXITSTATUS(r->wstatus) == 0))) {
 		if (json_integer_value(json_object_get(t, "failed")) ||
 		    json_integer_value(json_object_get(t, "cancelled"))) {
 			*text = xstrdup("failed");
@@ -67,14 +73,16 @@ status_of(const struct run *r, const json_t *rec, char **text)
 		*text = xstrdup("ok");
 		return RUN_OK;
 	}
-	if (WIFSIGNALED(r->wstatus)) {
-		sig = WTERMSIG(r->wstatus);
-		task = r->shared->crash_task;
-		if (r->shared->crash_signal == sig && task >= 0 &&
+	if (r->adopted && r->shared != NULL && r->shared->crash_signal != 0)
+		ws = r->shared->crash_signal;	/* as if signalled */
+	if (WIFSIGNALED(ws) && (!r->adopted || r->shared != NULL)) {
+		sig = WTERMSIG(ws);
+		task = r->shared ? r->shared->crash_task : -1;
+		if (task >= 0 && r->shared->crash_signal == sig &&
 		    r->shared->stack_overflow)
 			xasprintf(text, "crashed: stack overflow (%s) in task "
 			    "%lld", signal_name(sig), task);
-		else if (r->shared->crash_signal == sig && task >= 0)
+		else if (task >= 0 && r->shared->crash_signal == sig)
 			xasprintf(text, "crashed: %s in task %lld",
 			    signal_name(sig), task);
 		else
@@ -103,10 +111,20 @@ record_compose(const struct run *r, enum run_status *st)
 	    "failures" };
 	json_t		*rec, *tasks;
 	char		 started[40], ended[40], *status, *err = NULL;
-	double		 wall = now_mono() - r->started_mono;
+	double		 wall = r->ended_wall != 0 ? r->ended_wall -
+			    r->started_wall : now_mono() - r->started_mono;
 	double		 user = seconds(r->ru.ru_utime);
 	double		 sys = seconds(r->ru.ru_stime);
-	long long	 ok, failed;
+	long long	 ok, failed, rss = r->ru.ru_maxrss;
+
+	/* Not our child (adopted, or gone): the runner's own account. */
+	if ((r->adopted || r->interrupted || r->ended_wall != 0) &&
+	    r->record != NULL) {
+		user = json_number_value(json_object_get(r->record, "user_s"));
+		sys = json_number_value(json_object_get(r->record, "sys_s"));
+		rss = json_integer_value(json_object_get(r->record,
+		    "max_rss_kb"));
+	}
 
 	iso_time(r->started_wall, started, sizeof started);
 	iso_time(r->started_wall + wall, ended, sizeof ended);
@@ -115,7 +133,7 @@ record_compose(const struct run *r, enum run_status *st)
 	    r->workload, "strategy", r->strategy, "concurrency",
 	    (json_int_t)r->concurrency, "trigger", r->trigger, "started",
 	    started, "ended", ended, "wall_s", wall, "user_s", user, "sys_s",
-	    sys, "max_rss_kb", (json_int_t)r->ru.ru_maxrss);
+	    sys, "max_rss_kb", (json_int_t)rss);
 	if (r->auto_picked)
 		json_object_set_new(rec, "strategy_picked_by",
 		    json_string("auto"));
@@ -140,6 +158,13 @@ record_compose(const struct run *r, enum run_status *st)
 		    (json_int_t)(cancelled > 0 ? cancelled : 0)));
 	}
 	tasks = json_object_get(rec, "tasks");
+	if (r->resume_of) {
+		json_object_set_new(rec, "resume_of",
+		    json_integer(r->resume_of));
+		json_object_set_new(tasks, "resumed", json_integer(r->record ?
+		    json_integer_value(json_object_get(r->record, "resumed")) :
+		    r->resumed));
+	}
 	ok = json_integer_value(json_object_get(tasks, "ok"));
 	failed = json_integer_value(json_object_get(tasks, "failed"));
 	json_object_set_new(rec, "tasks_per_s", json_real(wall > 0 ?
@@ -148,6 +173,15 @@ record_compose(const struct run *r, enum run_status *st)
 	json_object_set_new(rec, "status", json_string(status));
 	if (r->error != NULL)
 		err = xstrdup(r->error);
+	else if (r->interrupted)
+		xasprintf(&err, "its runner was gone when weftd started "
+		    "(killed, or the machine restarted); weftctl resume %lld "
+		    "runs what did not finish", r->id);
+	else if (r->record == NULL && r->adopted && *st != RUN_CRASHED &&
+	    *st != RUN_CANCELLED && *st != RUN_TIMED_OUT)
+		xasprintf(&err, "the runner ended without a record (weftd "
+		    "adopted it after a restart, so its exit status is not "
+		    "known)");
 	else if (r->record == NULL && WIFEXITED(r->wstatus))
 		xasprintf(&err, "runner exited with status %d and no record",
 		    WEXITSTATUS(r->wstatus));
@@ -158,7 +192,7 @@ record_compose(const struct run *r, enum run_status *st)
 	    "%lld/%lld tasks ok, %lld failed, cpu %.2fs, rss %.1f MiB)%s%s",
 	    r->id, r->job, status, wall, r->strategy, r->concurrency, ok,
 	    (long long)json_integer_value(json_object_get(tasks, "total")),
-	    failed, user + sys, (double)r->ru.ru_maxrss / 1024,
+	    failed, user + sys, (double)rss / 1024,
 	    err ? ": " : "", err ? err : "");
 	free(status);
 	free(err);

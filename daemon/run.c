@@ -7,7 +7,10 @@
  * beyond what proto.c has checked.
  */
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -292,9 +295,9 @@ shared_page(int *fd)
 	return sh;
 }
 
-/* pick - the strategy a run of job uses, checked against its workload. */
+/* pick - the strategy a run uses, checked against its workload. */
 static const struct plugin *
-pick(const struct job *job, const struct plugin *wp, const char **strategy,
+pick(const char *job, const struct plugin *wp, const char **strategy,
     int *auto_picked, char **cause)
 {
 	const struct plugin *sp;
@@ -308,7 +311,7 @@ pick(const struct job *job, const struct plugin *wp, const char **strategy,
 	if ((sp = catalog_find(weftd.catalog, WEFT_KIND_STRATEGY,
 	    *strategy)) == NULL) {
 		xasprintf(cause, "job %s: strategy plugin \"%s\" is not "
-		    "available (see weftctl plugins)", job->name, *strategy);
+		    "available (see weftctl plugins)", job, *strategy);
 		return NULL;
 	}
 	if ((sp->traits & WEFT_TRAIT_MULTIPLEX) &&
@@ -316,94 +319,238 @@ pick(const struct job *job, const struct plugin *wp, const char **strategy,
 		xasprintf(cause, "job %s: workload %s blocks its thread "
 		    "without weft's task I/O primitives, so under strategy %s "
 		    "(many tasks on one thread) it would stall every other "
-		    "task; use strategy threads or fork", job->name,
-		    job->workload, *strategy);
+		    "task; use strategy threads or fork", job, wp->name,
+		    *strategy);
 		return NULL;
 	}
 	return sp;
 }
 
+/* What a run is made of: a job as loaded, or as a journal kept it. */
+struct spec {
+	const char	*name, *file, *text, *workload, *strategy;
+	long		 concurrency;
+	uint64_t	 timeout_ms;
+	json_t		*sets;
+};
+
+static void
+spec_of(const struct run_request *req, struct spec *sp)
+{
+	const json_t *h = req->snapshot, *run = json_object_get(h, "run");
+
+	if (h == NULL) {
+		sp->name = req->job->name;
+		sp->file = req->job->file;
+		sp->text = req->job->text;
+		sp->workload = req->job->workload;
+		sp->strategy = req->strategy ? req->strategy :
+		    req->job->strategy;
+		sp->concurrency = req->concurrency ? req->concurrency :
+		    req->job->concurrency;
+		sp->timeout_ms = req->job->timeout_ms;
+		sp->sets = req->sets;
+		return;
+	}
+	sp->name = json_string_value(json_object_get(h, "job"));
+	sp->file = json_string_value(json_object_get(run, "file"));
+	sp->text = json_string_value(json_object_get(run, "text"));
+	sp->workload = json_string_value(json_object_get(h, "workload"));
+	sp->strategy = json_string_value(json_object_get(h, "strategy"));
+	sp->concurrency = (long)json_integer_value(json_object_get(h,
+	    "concurrency"));
+	sp->timeout_ms = (uint64_t)json_integer_value(json_object_get(h,
+	    "timeout_ms"));
+	sp->sets = json_object_get(run, "sets");
+}
+
+/* proc_starttime - a process's start time (clock ticks since boot). */
+long long
+proc_starttime(pid_t pid)
+{
+	char		 path[64], buf[1024], *p;
+	FILE		*f;
+	long long	 t = -1;
+	size_t		 n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After "(comm)", field 22 is the 20th. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	for (int i = 0; i < 20 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		t = strtoll(p + 1, NULL, 10);
+	return t;
+}
+
 /*
- * run_start - start a run of req->job.  On success returns 0 with *info
- * describing the new run; else -1 with the reason in *cause.  Takes
- * ownership of req in both cases.
+ * journal_create - a new run's journal file, before its runner starts
+ * (which gets it as fd 7).  The fd, or -1: the run goes on without one
+ * (logged, and said in weftctl status).
+ */
+static int
+journal_create(struct run *r)
+{
+	char	*dir;
+	int	 fd;
+
+	xasprintf(&dir, "%s/runs", weftd.conf->state_dir);
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		state_write_failed(dir, errno);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	r->journal = journal_path(weftd.conf->state_dir, r->id);
+	if ((fd = open(r->journal, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+	    O_CLOEXEC, 0640)) < 0) {
+		state_write_failed(r->journal, errno);
+		free(r->journal);
+		r->journal = NULL;
+	}
+	return fd;
+}
+
+/*
+ * journal_header - the journal's first line: who the run is (with its
+ * runner's pid) and the job exactly as it runs, synced before the
+ * runner hears of its job: from then on the run survives weftd.
+ * 0, or -1 (the journal is dropped).
+ */
+static int
+journal_header(struct run *r, int fd, const json_t *msg)
+{
+	json_t	*h;
+	char	*s;
+	size_t	 n;
+	int	 rc = 0;
+
+	h = json_pack("{s:i, s:I, s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:f, "
+	    "s:f, s:I, s:I, s:O}", "journal", 1, "id", (json_int_t)r->id,
+	    "job", r->job, "workload", r->workload, "strategy", r->strategy,
+	    "auto_picked", r->auto_picked, "trigger", r->trigger,
+	    "concurrency", (json_int_t)r->concurrency, "timeout_ms",
+	    (json_int_t)r->timeout_ms, "started", r->started_wall, "deadline",
+	    r->timeout_ms ? r->started_wall + (double)r->timeout_ms / 1000 :
+	    0.0, "pid", (json_int_t)r->pid, "starttime",
+	    (json_int_t)proc_starttime(r->pid), "run", msg);
+	if (r->resume_of)
+		json_object_set_new(h, "resume_of", json_integer(r->resume_of));
+	s = json_dumps(h, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	json_decref(h);
+	n = strlen(s);
+	s[n] = '\n';
+	if (write(fd, s, n + 1) != (ssize_t)n + 1 || fdatasync(fd) != 0) {
+		state_write_failed(r->journal, errno);
+		unlink(r->journal);
+		free(r->journal);
+		r->journal = NULL;
+		rc = -1;
+	}
+	free(s);
+	return rc;
+}
+
+/* run_watch - read r's runner, and enforce its timeout from now. */
+static void
+run_watch(struct run *r, uint64_t timeout_ms)
+{
+	r->in = evbuffer_new();
+	evutil_make_socket_nonblocking(r->fd);
+	r->ev_read = event_new(weftd.base, r->fd, EV_READ | EV_PERSIST,
+	    on_read, r);
+	event_add(r->ev_read, NULL);
+	if (r->timeout_ms != 0) {
+		struct timeval tv = { (time_t)(timeout_ms / 1000),
+		    (suseconds_t)(timeout_ms % 1000) * 1000 };
+
+		r->ev_timeout = evtimer_new(weftd.base, on_timeout, r);
+		evtimer_add(r->ev_timeout, &tv);
+	}
+	TAILQ_INSERT_TAIL(&active, r, entry);
+	nactive++;
+}
+
+/*
+ * run_start - start a run of req->job (or of a journal's snapshot, to
+ * resume a run).  On success returns 0 with *info describing the new
+ * run; else -1 with the reason in *cause.  Takes ownership of req in
+ * both cases.
  */
 int
 run_start(struct run_request *req, json_t **info, char **cause)
 {
-	const struct job	*job = req->job;
 	const struct plugin	*wp, *sp;
-	const char		*strategy = req->strategy ? req->strategy :
-				    job->strategy;
+	struct spec		 spec;
 	struct proto_run	 msg;
 	struct run		*r;
 	struct run_shared	*sh;
-	int			 fd, shfd, xfds[3], auto_picked = 0;
-	char			 wpath[64], spath[64];
+	json_t			*mj;
+	const char		*strategy;
+	char			 wpath[64], spath[64], *lpath;
+	int			 fd, shfd, jfd, xfds[4], auto_picked = 0;
 	pid_t			 pid;
 
 	*cause = NULL;
+	spec_of(req, &spec);
+	strategy = spec.strategy;
 	if (weftd.stopping) {
 		xasprintf(cause, "weftd is shutting down; no new runs");
 		goto fail;
 	}
-	if (!job->enabled) {
+	if (req->job != NULL && !req->job->enabled) {
 		xasprintf(cause, "job %s is disabled (enabled: false in %s)",
-		    job->name, job->file);
+		    spec.name, spec.file);
 		goto fail;
 	}
 	if ((wp = catalog_find(weftd.catalog, WEFT_KIND_WORKLOAD,
-	    job->workload)) == NULL) {
+	    spec.workload)) == NULL) {
 		xasprintf(cause, "job %s: workload plugin \"%s\" is not "
-		    "available (see weftctl plugins)", job->name,
-		    job->workload);
+		    "available (see weftctl plugins)", spec.name,
+		    spec.workload);
 		goto fail;
 	}
-	if ((sp = pick(job, wp, &strategy, &auto_picked, cause)) == NULL)
+	if ((sp = pick(spec.name, wp, &strategy, &auto_picked, cause)) ==
+	    NULL)
 		goto fail;
 	if (nactive >= weftd.conf->max_concurrent_runs) {
 		xasprintf(cause, "job %s: %d runs are going, the limit "
 		    "(max_concurrent_runs); try again when one ends",
-		    job->name, nactive);
+		    spec.name, nactive);
 		goto fail;
 	}
 	if ((sh = shared_page(&shfd)) == NULL) {
 		xasprintf(cause, "memfd for the runner: %s", strerror(errno));
 		goto fail;
 	}
-	/* The runner's fds 4, 5, 6: its crash page, its two plugins. */
-	xfds[0] = shfd;
-	xfds[1] = wp->fd;
-	xfds[2] = sp->fd;
-	if (runner_spawn(0, xfds, 3, &fd, &pid, cause) != 0) {
-		munmap(sh, sizeof *sh);
-		close(shfd);
-		goto fail;
-	}
-	close(shfd);
 
 	r = xcalloc(1, sizeof *r);
 	r->id = history_next_id();
-	r->job = xstrdup(job->name);
-	r->workload = xstrdup(job->workload);
+	r->job = xstrdup(spec.name);
+	r->workload = xstrdup(spec.workload);
 	r->strategy = xstrdup(strategy);
 	r->auto_picked = auto_picked;
 	r->trigger = xstrdup(req->trigger ? req->trigger : "manual");
-	r->concurrency = req->concurrency ? req->concurrency :
-	    job->concurrency;
-	r->pid = pid;
-	r->fd = fd;
+	r->concurrency = spec.concurrency;
 	r->shared = sh;
-	r->timeout_ms = job->timeout_ms;
+	r->timeout_ms = spec.timeout_ms;
+	r->resume_of = req->resume_of;
+	r->pidfd = -1;
 	r->started_wall = now_wall();
 	r->started_mono = now_mono();
 
 	memset(&msg, 0, sizeof msg);
 	msg.id = r->id;
-	msg.job = job->name;
-	msg.file = job->file;
-	msg.text = job->text;
-	msg.sets = req->sets;
+	msg.job = spec.name;
+	msg.file = spec.file;
+	msg.text = spec.text;
+	msg.sets = spec.sets;
 	msg.strategy = strategy;
 	msg.concurrency = r->concurrency;
 	snprintf(wpath, sizeof wpath, PLUGIN_FD_PATH, 5);
@@ -413,25 +560,47 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	msg.trace_max = weftd.conf->trace_max;
 	msg.log_level = log_getlevel();
 	msg.log_dest = weftd.log_dest;
-	/* A runner that dies before reading it is reaped like any other. */
-	if (proto_send(fd, PROTO_RUN, &msg) != 0)
+	xasprintf(&lpath, "%s/runs/%lld.sock", weftd.conf->state_dir, r->id);
+	msg.listen = lpath;
+	msg.carry = req->carry;
+	/* The runner's fds 4-7: crash page, plugins, journal. */
+	xfds[0] = shfd;
+	xfds[1] = wp->fd;
+	xfds[2] = sp->fd;
+	xfds[3] = jfd = journal_create(r);
+	if (runner_spawn(0, xfds, jfd >= 0 ? 4 : 3, &fd, &pid, cause) != 0) {
+		if (jfd >= 0) {
+			close(jfd);
+			unlink(r->journal);
+			free(r->journal);
+		}
+		free(lpath);
+		munmap(sh, sizeof *sh);
+		close(shfd);
+		free(r->job);
+		free(r->workload);
+		free(r->strategy);
+		free(r->trigger);
+		free(r);
+		goto fail;
+	}
+	close(shfd);
+	r->pid = pid;
+	r->fd = fd;
+	msg.journal = jfd >= 0;
+	mj = proto_encode(PROTO_RUN, &msg);
+	if (jfd >= 0) {
+		if (journal_header(r, jfd, mj) != 0) {
+			json_object_set_new(mj, "journal", json_false());
+		}
+		close(jfd);
+	}
+	free(lpath);
+	if (frame_write(fd, mj) != 0)	/* a runner dead already is reaped */
 		log_warn("run %lld (%s): sending the job to its runner",
 		    r->id, r->job);
-
-	r->in = evbuffer_new();
-	evutil_make_socket_nonblocking(r->fd);
-	r->ev_read = event_new(weftd.base, r->fd, EV_READ | EV_PERSIST,
-	    on_read, r);
-	event_add(r->ev_read, NULL);
-	if (job->timeout_ms != 0) {
-		struct timeval tv = { (time_t)(job->timeout_ms / 1000),
-		    (suseconds_t)(job->timeout_ms % 1000) * 1000 };
-
-		r->ev_timeout = evtimer_new(weftd.base, on_timeout, r);
-		evtimer_add(r->ev_timeout, &tv);
-	}
-	TAILQ_INSERT_TAIL(&active, r, entry);
-	nactive++;
+	json_decref(mj);
+	run_watch(r, r->timeout_ms);
 	log_info("run %lld (%s): started (%s, %s, pid %ld)", r->id, r->job,
 	    r->workload, r->strategy, (long)pid);
 	*info = run_json(r);
@@ -449,8 +618,10 @@ run_request_free(struct run_request *req)
 	if (req == NULL)
 		return;
 	json_decref(req->sets);
+	json_decref(req->snapshot);
 	free(req->strategy);
 	free(req->trigger);
+	free(req->carry);
 	free(req);
 }
 
@@ -512,6 +683,49 @@ runs_reap(void)
 	}
 }
 
+/*
+ * run_journal_done - a run's record is in the history: an ok run's
+ * journal has served its purpose; any other keeps it, for resume.
+ */
+static void
+run_journal_done(const char *journal, enum run_status st)
+{
+	if (journal != NULL && st == RUN_OK && unlink(journal) != 0 &&
+	    errno != ENOENT)
+		log_warn("cannot remove %s", journal);
+}
+
+/* run_free - everything a run holds (it is off the active list). */
+void
+run_free(struct run *r)
+{
+	if (r->ev_timeout != NULL)
+		event_free(r->ev_timeout);
+	if (r->ev_kill != NULL)
+		event_free(r->ev_kill);
+	if (r->ev_read != NULL)
+		event_free(r->ev_read);
+	if (r->ev_exit != NULL)
+		event_free(r->ev_exit);
+	if (r->in != NULL)
+		evbuffer_free(r->in);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	if (r->shared != NULL)
+		munmap(r->shared, sizeof *r->shared);
+	json_decref(r->record);
+	json_decref(r->trace);
+	free(r->journal);
+	free(r->error);
+	free(r->job);
+	free(r->workload);
+	free(r->strategy);
+	free(r->trigger);
+	free(r);
+}
+
 /* run_finish - the runner has exited and its socket is drained. */
 static void
 run_finish(struct run *r)
@@ -521,27 +735,130 @@ run_finish(struct run *r)
 
 	rec = record_compose(r, &st);
 	history_add(r, rec);
+	run_journal_done(r->journal, st);
 	TAILQ_REMOVE(&active, r, entry);
 	nactive--;
 	tell(RUN_ENDED, r, rec, st);
 	json_decref(rec);
-
-	if (r->ev_timeout != NULL)
-		event_free(r->ev_timeout);
-	if (r->ev_kill != NULL)
-		event_free(r->ev_kill);
-	event_free(r->ev_read);
-	evbuffer_free(r->in);
-	close(r->fd);
-	munmap(r->shared, sizeof *r->shared);
-	json_decref(r->record);
-	json_decref(r->trace);
-	free(r->error);
-	free(r->job);
-	free(r->workload);
-	free(r->strategy);
-	free(r->trigger);
-	free(r);
+	run_free(r);
 	if (weftd.stopping && nactive == 0)
 		event_base_loopbreak(weftd.base);
+}
+
+/*
+ * run_end_recovered - a run an earlier weftd started and that is over:
+ * its record (from its journal, or "interrupted") goes to the history
+ * as any other, and observers are told.
+ */
+void
+run_end_recovered(struct run *r)
+{
+	enum run_status	 st;
+	json_t		*rec;
+
+	rec = record_compose(r, &st);
+	history_add(r, rec);
+	run_journal_done(r->journal, st);
+	tell(RUN_ENDED, r, rec, st);
+	json_decref(rec);
+	run_free(r);
+}
+
+/* on_exit - an adopted runner's pidfd: it has exited. */
+static void
+on_exit_pidfd(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+
+	r->reaped = 1;
+	event_del(r->ev_exit);
+	/* Leftover processes of the run would hold the socket open. */
+	kill(-r->pid, SIGKILL);
+	if (r->eof)
+		run_finish(r);
+}
+
+/*
+ * run_adopt - take over a run an earlier weftd started, whose runner
+ * (pid, in the journal's header) still runs: connect to its socket,
+ * say ADOPT, and from then on treat it as one of ours, its timeout
+ * counted from the recorded deadline.  0, or -1 with *cause.
+ */
+int
+run_adopt(struct journal *j, char **cause)
+{
+	const json_t		*h = j->header;
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	struct proto_adopt	 ad = { j->id };
+	struct run		*r;
+	const char		*lpath = json_string_value(json_object_get(
+				    json_object_get(h, "run"), "listen"));
+	double			 deadline = json_number_value(
+				    json_object_get(h, "deadline"));
+	char			 path[64];
+	int			 fd, sfd;
+	uint64_t		 left = 0;
+
+	if (lpath == NULL || strlen(lpath) >= sizeof sun.sun_path) {
+		xasprintf(cause, "it has no socket to adopt it by");
+		return -1;
+	}
+	strcpy(sun.sun_path, lpath);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+	    proto_send(fd, PROTO_ADOPT, &ad) != 0) {
+		xasprintf(cause, "%s: %s", lpath, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->id = j->id;
+	r->job = xstrdup(json_string_value(json_object_get(h, "job")));
+	r->workload = xstrdup(json_string_value(json_object_get(h,
+	    "workload")));
+	r->strategy = xstrdup(json_string_value(json_object_get(h,
+	    "strategy")));
+	r->trigger = xstrdup(json_string_value(json_object_get(h, "trigger")));
+	r->auto_picked = json_is_true(json_object_get(h, "auto_picked"));
+	r->concurrency = (long)json_integer_value(json_object_get(h,
+	    "concurrency"));
+	r->timeout_ms = (uint64_t)json_integer_value(json_object_get(h,
+	    "timeout_ms"));
+	r->resume_of = json_integer_value(json_object_get(h, "resume_of"));
+	r->pid = (pid_t)json_integer_value(json_object_get(h, "pid"));
+	r->started_wall = json_number_value(json_object_get(h, "started"));
+	r->started_mono = now_mono() - (now_wall() - r->started_wall);
+	r->journal = journal_path(weftd.conf->state_dir, r->id);
+	r->adopted = 1;
+	r->fd = fd;
+	r->total = j->total;
+	r->done = (long long)j->finished;
+	/* Its crash page: the runner's fd 4, which we can open too. */
+	snprintf(path, sizeof path, "/proc/%ld/fd/4", (long)r->pid);
+	if ((sfd = open(path, O_RDWR | O_CLOEXEC)) >= 0) {
+		void *p = mmap(NULL, sizeof *r->shared, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, sfd, 0);
+
+		if (p != MAP_FAILED)
+			r->shared = p;
+		close(sfd);
+	}
+	if ((r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0)) >= 0) {
+		r->ev_exit = event_new(weftd.base, r->pidfd, EV_READ |
+		    EV_PERSIST, on_exit_pidfd, r);
+		event_add(r->ev_exit, NULL);
+	} else
+		r->reaped = 1;	/* no pidfd (Linux < 5.3): its socket's end */
+	if (r->timeout_ms != 0) {
+		double now = now_wall();
+
+		left = deadline > now ? (uint64_t)((deadline - now) * 1000) :
+		    1;
+	}
+	run_watch(r, left);
+	log_info("run %lld (%s): adopted (started by an earlier weftd; pid "
+	    "%ld)", r->id, r->job, (long)r->pid);
+	tell(RUN_STARTED, r, NULL, RUN_OK);
+	return 0;
 }

@@ -504,6 +504,7 @@ main(int argc, char **argv)
 		sigs[i] = evsignal_new(weftd.base, signums[i], on_signal, NULL);
 		evsignal_add(sigs[i], NULL);
 	}
+	recover_runs();
 	schedule_apply(1);
 	catalog_watch();
 	log_info("weftd %s started: %zu jobs, %zu plugins, pid %ld",

@@ -38,6 +38,7 @@ enum run_status {
 	RUN_TIMED_OUT,
 	RUN_CANCELLED,
 	RUN_CRASHED,		/* the runner died of a signal */
+	RUN_INTERRUPTED,	/* found without its runner (weftd restarted) */
 	RUN_NSTATUS
 };
 struct run;
@@ -47,11 +48,15 @@ void	 iso_time(double, char *, size_t);
 
 /* run.c: runners, from spawn to reap */
 struct run_request {
-	const struct job	*job;
+	const struct job	*job;		/* or: */
+	json_t			*snapshot;	/* a journal's header (resume) */
 	char			*strategy;	/* overrides the job's */
 	long			 concurrency;	/* 0: the job's */
 	json_t			*sets;		/* ["key=value"] (--set) */
-	char			*trigger;	/* manual, schedule, at-start */
+	char			*trigger;	/* manual, schedule, at-start,
+						   resume */
+	long long		 resume_of;	/* resume: the run, whose */
+	char			*carry;		/* journal carries its ok tasks */
 };
 struct run {
 	long long		 id;
@@ -78,7 +83,16 @@ struct run {
 	char			*error;		/* its ERROR, or ours */
 	long long		 done, failed, total;
 	long long		 units_done, units_total;
-	struct run_shared	*shared;
+	struct run_shared	*shared;	/* or NULL */
+	char			*journal;	/* its path, or NULL */
+	int			 adopted;	/* an earlier weftd started it:
+						   no exit status, no rusage */
+	int			 pidfd;		/* adopted: readable at exit */
+	struct event		*ev_exit;
+	int			 interrupted;	/* found without its runner */
+	double			 ended_wall;	/* 0: it ends now */
+	long long		 resume_of;
+	long long		 resumed;	/* tasks carried over */
 	TAILQ_ENTRY(run)	 entry;
 };
 /*
@@ -100,14 +114,27 @@ json_t	*run_json(const struct run *);
 void	 runs_cancel_all(void);
 void	 runs_each(void (*)(const struct run *, void *), void *);
 void	 run_request_free(struct run_request *);
+void	 run_free(struct run *);
+void	 run_end_recovered(struct run *);
+long long proc_starttime(pid_t);
 
 /* history.c: the records of ended runs, and their timelines */
 void	 history_init(void);
-void	 history_add(const struct run *, json_t *);
+int	 history_add(const struct run *, json_t *);
+int	 history_has(long long);
 json_t	*history_list(const char *, int);
 json_t	*history_lookup(long long);
 json_t	*history_trace(long long, char **);
 long long history_next_id(void);
+void	 history_saw_id(long long);
+int	 state_write_failed(const char *, int);
+void	 state_write_ok(void);
+const char *state_problem(void);
+
+/* recover.c: runs an earlier weftd left: adopted, landed, interrupted */
+void	 recover_runs(void);
+int	 run_adopt(struct journal *, char **);
+int	 resume_start(long long, const char *, json_t **, char **);
 
 /* schedule.c */
 void	 schedule_apply(int);
@@ -135,8 +162,9 @@ json_t	*errors_json(const struct errlist *);
 extern const struct handler ctl_status_entry, ctl_jobs_entry,
     ctl_job_show_entry, ctl_run_entry, ctl_runs_entry, ctl_run_show_entry,
     ctl_cancel_entry, ctl_plugins_entry, ctl_reload_entry, ctl_trace_entry,
-    ctl_check_entry;
+    ctl_check_entry, ctl_resume_entry;
 void	 checks_forget_conn(struct conn *);
+void	 ctl_started(struct conn *, json_t *, json_t *);
 
 /* metrics.c */
 int	 metrics_listen(const char *, char **);

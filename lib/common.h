@@ -135,6 +135,7 @@ struct job {
 	uint64_t	 timeout_ms;	/* 0: none */
 	int		 retries;
 	int		 enabled;
+	int		 resume_auto;	/* resume: auto */
 	char		*stale;		/* its file is broken now: why, and
 					   this is the version loaded before */
 	struct ydoc	*doc;		/* owns params */
@@ -186,6 +187,7 @@ json_t		*job_to_json(const struct job *);
 /* frame.c: length-prefixed JSON messages between runner and supervisor */
 #define FRAME_MAX	(16u * 1024 * 1024)
 int	 frame_write(int, const json_t *);
+int	 frame_write_text(int, const char *, size_t);
 size_t	 frame_length(const unsigned char *);
 int	 frame_parse(const unsigned char *, size_t, size_t *, json_t **,
 	    char *, size_t);
@@ -220,11 +222,40 @@ void	 plugin_clear(struct plugin *);
 const char *runner_path(void);
 int	 runner_spawn(int, const int *, int, int *, pid_t *, char **);
 
+/* journal.c: a run's journal (state_dir/runs/ID.journal) */
+#define JOURNAL_LINE_MAX	80	/* an outcome line without results */
+struct joutcome {
+	unsigned char	 state;		/* 0: none; 1 ok, 2 failed, 3 cancelled */
+	unsigned	 attempts;
+	long long	 micros;
+	json_t		*result;
+	char		*error;
+};
+struct journal {
+	long long	 id;
+	json_t		*header;
+	long long	 total;		/* from the start line; 0: unknown */
+	struct joutcome	*tasks;		/* by task; state 0 if not there */
+	size_t		 ntasks;	/* slots (more than tasks seen) */
+	size_t		 finished;	/* tasks with an outcome */
+	json_t		*record;	/* the runner's, if it ended */
+	json_t		*trace;
+	double		 ended;		/* wall clock of the record */
+	size_t		 skipped;	/* lines that did not parse */
+};
+char	*journal_path(const char *, long long);
+size_t	 journal_outcome(char *, size_t, int, unsigned, long long,
+	    const json_t *, const char *);
+size_t	 journal_outcome_len(const json_t *, const char *);
+struct journal *journal_read(const char *, char **);
+void	 journal_free(struct journal *);
+
 /* util.c */
 uint64_t now_ms(void);
 double	 now_wall(void);
 double	 now_mono(void);
 const char *signal_name(int);
 int	 valid_name(const char *);
+json_t	*percentiles(double *, size_t);
 
 #endif

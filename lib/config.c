@@ -34,7 +34,7 @@
 
 static const char *const job_keys[] = { "name", "description", "workload",
     "params", "strategy", "strategy_params", "concurrency", "schedule",
-    "timeout", "retries", "enabled", NULL };
+    "timeout", "retries", "enabled", "resume", NULL };
 
 static const char *const config_keys[] = { "socket", "socket_mode",
     "plugin_dirs", "jobs_dir", "state_dir", "metrics_log", "log_level",
@@ -234,6 +234,14 @@ job_parse(const char *file, const char *text, size_t len,
 		j->retries = (int)v;
 	if ((n = ynode_get(root, "enabled")) != NULL)
 		ynode_bool(n, &j->enabled);
+	if ((n = ynode_get(root, "resume")) != NULL &&
+	    ynode_scalar(n) != NULL) {
+		if (strcmp(n->str, "auto") == 0)
+			j->resume_auto = 1;
+		else if (strcmp(n->str, "never") != 0)
+			ynode_error(n, "expected auto or never, got \"%s\"",
+			    n->str);
+	}
 
 	if (d->errs.n != 0 || j->name == NULL || j->workload == NULL ||
 	    j->strategy == NULL) {
@@ -617,11 +625,12 @@ job_to_json(const struct job *j)
 	json_t			*o;
 	const struct ynode	*desc = ynode_get(j->doc->root, "description");
 
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:i, s:b}",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:i, s:b, s:s}",
 	    "name", j->name, "file", j->file, "workload", j->workload,
 	    "strategy", j->strategy, "concurrency", (json_int_t)j->concurrency,
 	    "schedule", j->sched_text, "timeout_ms", (json_int_t)j->timeout_ms,
-	    "retries", j->retries, "enabled", j->enabled);
+	    "retries", j->retries, "enabled", j->enabled, "resume",
+	    j->resume_auto ? "auto" : "never");
 	if (desc != NULL && desc->kind == YNODE_SCALAR)
 		json_object_set_new(o, "description", json_string(desc->str));
 	if (j->stale != NULL)

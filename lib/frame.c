@@ -17,18 +17,30 @@
 int
 frame_write(int fd, const json_t *msg)
 {
-	char		*body;
-	size_t		 len, off = 0;
-	unsigned char	*buf;
-	ssize_t		 n;
+	char	*body;
+	int	 rc;
 
 	if ((body = json_dumps(msg, JSON_COMPACT)) == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	len = strlen(body);
+	rc = frame_write_text(fd, body, strlen(body));
+	free(body);
+	return rc;
+}
+
+/*
+ * frame_write_text - send len bytes of JSON text (already serialized:
+ * an object with a "type") as one frame.  0 or -1 (errno).
+ */
+int
+frame_write_text(int fd, const char *body, size_t len)
+{
+	size_t		 off = 0;
+	unsigned char	*buf;
+	ssize_t		 n;
+
 	if (len > FRAME_MAX) {
-		free(body);
 		errno = EMSGSIZE;
 		return -1;
 	}
@@ -38,7 +50,6 @@ frame_write(int fd, const json_t *msg)
 	buf[2] = (unsigned char)(len >> 8);
 	buf[3] = (unsigned char)len;
 	memcpy(buf + 4, body, len);
-	free(body);
 	while (off < len + 4) {
 		n = write(fd, buf + off, len + 4 - off);
 		if (n < 0 && errno == EINTR)

@@ -59,6 +59,9 @@ static const struct pfield run_fields[] = {
 	INT(run, trace_max, 1, 0, 10000000),
 	INT(run, log_level, 1, 0, 3),
 	INT(run, log_dest, 1, 0, 2),
+	BOOL(run, journal, 0),
+	STR(run, listen, 0),
+	STR(run, carry, 0),
 	END
 };
 static const struct pfield check_fields[] = {
@@ -105,6 +108,11 @@ static const struct pfield record_fields[] = {
 	NUM(record, user_s, 0),
 	NUM(record, sys_s, 0),
 	COUNT(record, max_rss_kb, 0),
+	COUNT(record, resumed, 0),
+	END
+};
+static const struct pfield adopt_fields[] = {
+	INT(adopt, id, 1, 1, LLONG_MAX),
 	END
 };
 static const struct pfield error_fields[] = {
@@ -145,6 +153,7 @@ static const struct ptype types[PROTO_NTYPES] = {
 	[PROTO_ERROR] = { "error", error_fields, NULL },
 	[PROTO_PARAMS] = { "params", params_fields, check_params },
 	[PROTO_PLUGIN] = { "plugin", plugin_fields, check_plugin },
+	[PROTO_ADOPT] = { "adopt", adopt_fields, NULL },
 };
 
 const char *

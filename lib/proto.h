@@ -12,10 +12,14 @@
  * The conversation:
  *   weftd -> runner   RUN | CHECK | PROBE     (the first message says
  *                                             what the runner is for)
+ *                     ADOPT                   (on a run's own socket,
+ *                                             from a weftd started after
+ *                                             the one that started it)
  *   runner -> weftd   after RUN:   START, PROGRESS..., TRACE, RECORD
  *                                  or ERROR (and exit)
  *                     after CHECK: PARAMS or ERROR
  *                     after PROBE: PLUGIN
+ *                     after ADOPT: START, PROGRESS..., TRACE, RECORD
  */
 #ifndef WEFT_PROTO_H
 #define WEFT_PROTO_H
@@ -36,6 +40,7 @@ enum proto_type {
 	PROTO_ERROR,		/* the runner could not run the job */
 	PROTO_PARAMS,		/* CHECK's answer */
 	PROTO_PLUGIN,		/* PROBE's answer */
+	PROTO_ADOPT,		/* a new weftd takes over a running run */
 	PROTO_NTYPES
 };
 
@@ -56,6 +61,10 @@ struct proto_run {
 	long long	 trace_max;	/* tasks kept in the timeline */
 	long long	 log_level;
 	long long	 log_dest;
+	int		 journal;	/* fd 7 is the run's journal */
+	const char	*listen;	/* where a new weftd may adopt it */
+	const char	*carry;		/* resume: the journal whose ok
+					   outcomes are carried over */
 };
 
 struct proto_check {
@@ -98,6 +107,11 @@ struct proto_record {
 	int		 cancelled;
 	double		 user_s, sys_s;	/* the runner's own account */
 	long long	 max_rss_kb;
+	long long	 resumed;	/* tasks carried over, not run */
+};
+
+struct proto_adopt {
+	long long	 id;
 };
 
 struct proto_error {
@@ -132,6 +146,7 @@ struct proto_msg {
 		struct proto_error	error;
 		struct proto_params	params;
 		struct proto_plugin	plugin;
+		struct proto_adopt	adopt;
 	} u;
 };
 

@@ -1,4 +1,5 @@
 /* util.c - small helpers: clocks, signal names, name checks. */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,3 +60,81 @@ valid_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
+
+/*
+ * select_kth - rearrange v[0..n) so that v[k] is the value a sort would
+ * put there, everything before it no greater and everything after no
+ * smaller (Hoare's quickselect): linear on average, where sorting a
+ * million task durations for three percentiles was a third of a noop
+ * run's time.
+ */
+static void
+select_kth(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		double	pivot = v[lo + (hi - lo) / 2], t;
+		size_t	i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+/* rank - the index of the p-th percentile among n sorted values. */
+static size_t
+rank(size_t n, double p)
+{
+	size_t i = (size_t)ceil(p * (double)n);
+
+	return i == 0 ? 0 : i - 1;
+}
+
+/*
+ * percentiles - p50, p95, p99 and max of the n values of v (reordered):
+ * each selection narrows the next, since everything below the p99
+ * element is no greater than it.
+ */
+json_t *
+percentiles(double *v, size_t n)
+{
+	double	max = 0, p[3] = { 0, 0, 0 };
+	size_t	k[3];
+
+	if (n > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (v[i] > max)
+				max = v[i];
+		k[0] = rank(n, 0.99);
+		k[1] = rank(n, 0.95);
+		k[2] = rank(n, 0.50);
+		select_kth(v, n, k[0]);
+		select_kth(v, k[0] + 1, k[1]);
+		select_kth(v, k[1] + 1, k[2]);
+		for (int i = 0; i < 3; i++)
+			p[i] = v[k[i]];
+	}
+	return json_pack("{s:f, s:f, s:f, s:f}", "p50", p[2], "p95", p[1],
+	    "p99", p[0], "max", max);
+}
+

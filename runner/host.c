@@ -209,7 +209,7 @@ task_unpark(struct weft_task *t)
 
 /* ---- progress ---- */
 
-/* send_progress - the counts so far, to the supervisor. */
+/* send_progress - the counts so far, to the supervisor (under r->mu). */
 void
 send_progress(struct weft_run *r)
 {
@@ -222,7 +222,10 @@ send_progress(struct weft_run *r)
 	p.units_total = atomic_load(&r->units_total);
 	if (p.failed > p.done)	/* counted apart: keep them consistent */
 		p.failed = p.done;
-	proto_send(r->fd, PROTO_PROGRESS, &p);
+	if (r->fd >= 0 && proto_send(r->fd, PROTO_PROGRESS, &p) != 0) {
+		close(r->fd);	/* weftd is gone; a new one may adopt us */
+		r->fd = -1;
+	}
 }
 
 /* progress_due - whether PROGRESS_EVERY has passed since the last one. */
@@ -300,6 +303,12 @@ s_next(struct weft_run *r, size_t *idx)
 	if (CANCELLED())
 		return 0;
 	i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+	if (r->todo != NULL) {		/* resumed: only what is left */
+		if (i >= r->ntodo)
+			return 0;
+		*idx = r->todo[i];
+		return 1;
+	}
 	if (i >= r->ntasks)
 		return 0;
 	*idx = i;
@@ -418,7 +427,9 @@ task_record(struct weft_run *r, size_t idx, unsigned worker, struct outcome *o)
 	rec->attempts = (unsigned short)(rec->attempts + o->attempts);
 	rec->result = o->result;
 	rec->error = o->error;
-	rec->state = (unsigned char)o->state;
+	/* Last, and released: the journal thread reads the rest after it. */
+	atomic_store_explicit((_Atomic unsigned char *)&rec->state,
+	    (unsigned char)o->state, memory_order_release);
 	if (o->state == T_FAILED)
 		atomic_fetch_add_explicit(&r->failed, 1, memory_order_relaxed);
 	done = atomic_fetch_add_explicit(&r->done, 1,

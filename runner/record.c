@@ -17,83 +17,6 @@
 #define FAILURES_MAX	100	/* failed tasks listed in the record */
 
 /*
- * select_kth - rearrange v[0..n) so that v[k] is the value a sort would
- * put there, everything before it no greater and everything after no
- * smaller (Hoare's quickselect): linear on average, where sorting a
- * million task durations for three percentiles was a third of a noop
- * run's time.
- */
-static void
-select_kth(double *v, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-
-	while (lo < hi) {
-		double	pivot = v[lo + (hi - lo) / 2], t;
-		size_t	i = lo, j = hi;
-
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				t = v[i];
-				v[i] = v[j];
-				v[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return;
-	}
-}
-
-/* rank - the index of the p-th percentile among n sorted values. */
-static size_t
-rank(size_t n, double p)
-{
-	size_t i = (size_t)ceil(p * (double)n);
-
-	return i == 0 ? 0 : i - 1;
-}
-
-/*
- * percentiles - p50, p95, p99 and max of the n values of v (reordered):
- * each selection narrows the next, since everything below the p99
- * element is no greater than it.
- */
-json_t *
-percentiles(double *v, size_t n)
-{
-	double	max = 0, p[3] = { 0, 0, 0 };
-	size_t	k[3];
-
-	if (n > 0) {
-		for (size_t i = 0; i < n; i++)
-			if (v[i] > max)
-				max = v[i];
-		k[0] = rank(n, 0.99);
-		k[1] = rank(n, 0.95);
-		k[2] = rank(n, 0.50);
-		select_kth(v, n, k[0]);
-		select_kth(v, k[0] + 1, k[1]);
-		select_kth(v, k[1] + 1, k[2]);
-		for (int i = 0; i < 3; i++)
-			p[i] = v[k[i]];
-	}
-	return json_pack("{s:f, s:f, s:f, s:f}", "p50", p[2], "p95", p[1],
-	    "p99", p[0], "max", max);
-}
-
-/*
  * summary - totals of the workload's sum_keys and histograms of its
  * count_keys over every task's results; NULL if it declares none.
  */
@@ -163,14 +86,15 @@ seconds(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-/* record_send - send the runner's part of the run record on fd. */
-void
-record_send(struct weft_run *r, int fd)
+/* record_make - the runner's part of the run record (a RECORD message). */
+json_t *
+record_make(struct weft_run *r)
 {
 	struct proto_record	 rec = { 0 };
 	struct rusage		 self, kids;
 	double			*durs;
 	size_t			 nd = 0, ok = 0, failed = 0, cancelled = 0;
+	json_t			*o;
 
 	durs = xcalloc(r->ntasks ? r->ntasks : 1, sizeof *durs);
 	rec.results = json_array();
@@ -194,7 +118,7 @@ record_send(struct weft_run *r, int fd)
 			cancelled++;
 			break;
 		}
-		if (t->state == T_OK || t->state == T_FAILED)
+		if ((t->state == T_OK || t->state == T_FAILED) && !t->carried)
 			durs[nd++] = t->end - t->start;
 		if (t->result != NULL && i < RESULTS_MAX) {
 			json_t *res = json_pack("{s:I}", "task", (json_int_t)i);
@@ -219,30 +143,34 @@ record_send(struct weft_run *r, int fd)
 	rec.sys_s = seconds(self.ru_stime) + seconds(kids.ru_stime);
 	rec.max_rss_kb = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss :
 	    kids.ru_maxrss;
-	proto_send(fd, PROTO_RECORD, &rec);
+	rec.resumed = (long long)r->carried;
+	o = proto_encode(PROTO_RECORD, &rec);
 	json_decref(rec.results);
 	json_decref(rec.failures);
 	json_decref(rec.latency);
 	json_decref(rec.tasks);
 	json_decref(rec.summary);
+	return o;
 }
 
 /*
- * trace_send - every task's start, end, lane and state, for timelines:
+ * trace_make - every task's start, end, lane and state, for timelines:
  * [task, start_s, end_s, lane, state] with state 1 ok, 2 failed,
- * 3 cancelled.  At most trace_max tasks (weftd.yaml; the first ones);
- * the rest are only counted.
+ * 3 cancelled (a TRACE message).  At most trace_max tasks (weftd.yaml;
+ * the first ones); the rest are only counted.  Tasks a resumed run
+ * carried over did not run here, and are not in it.
  */
-void
-trace_send(struct weft_run *r)
+json_t *
+trace_make(struct weft_run *r)
 {
-	struct proto_trace	tr = { json_array(), 0 };
-	size_t			kept = 0;
+	struct proto_trace	 tr = { json_array(), 0 };
+	size_t			 kept = 0;
+	json_t			*o;
 
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct task_rec *t = &r->recs[i];
 
-		if (t->state == T_PENDING)
+		if (t->state == T_PENDING || t->carried)
 			continue;
 		if (kept == r->trace_max) {
 			tr.not_kept++;
@@ -253,6 +181,7 @@ trace_send(struct weft_run *r)
 		    (int)t->state));
 		kept++;
 	}
-	proto_send(r->fd, PROTO_TRACE, &tr);
+	o = proto_encode(PROTO_TRACE, &tr);
 	json_decref(tr.tasks);
+	return o;
 }

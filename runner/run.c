@@ -69,6 +69,8 @@ runner_run(const struct proto_run *req)
 	struct weft_run		*r = &the_run;
 	struct proto_start	 st;
 	struct job		*job;
+	char			*tr, *rec;
+	json_t			*o;
 	char			*errs;
 	int			 fd = SUPERVISOR_FD;
 	long			 ncpu;
@@ -76,6 +78,8 @@ runner_run(const struct proto_run *req)
 	host_crash_setup();
 	job = job_of(fd, req->file, req->text, req->sets);
 	r->fd = fd;
+	r->id = req->id;
+	r->jfd = req->journal ? JOURNAL_FD : -1;
 	r->retries = job->retries;
 	r->trace_max = (size_t)req->trace_max;
 	r->strategy = req->strategy;
@@ -105,14 +109,23 @@ runner_run(const struct proto_run *req)
 	if (r->sops->max_concurrency != 0 &&
 	    r->concurrency > r->sops->max_concurrency)
 		r->concurrency = r->sops->max_concurrency;
-	if (r->concurrency > r->ntasks)
-		r->concurrency = r->ntasks ? r->ntasks : 1;
 	r->recs = xcalloc(r->ntasks ? r->ntasks : 1, sizeof *r->recs);
+	if (req->carry != NULL)
+		journal_carry(r, req->carry);
+	if (r->concurrency > r->ntasks - r->carried)
+		r->concurrency = r->ntasks > r->carried ?
+		    r->ntasks - r->carried : 1;
+	journal_start(r, req);
 
 	st.total = (long long)r->ntasks;
 	st.strategy = req->strategy;
 	st.concurrency = (long long)r->concurrency;
-	proto_send(fd, PROTO_START, &st);
+	pthread_mutex_lock(&r->mu);
+	if (proto_send(r->fd, PROTO_START, &st) != 0) {
+		close(r->fd);
+		r->fd = -1;
+	}
+	pthread_mutex_unlock(&r->mu);
 
 	r->t0 = now_mono();
 	/* Report the first task at once. */
@@ -123,9 +136,16 @@ runner_run(const struct proto_run *req)
 		runner_fail(fd, "strategy %s failed (see the log)",
 		    req->strategy);
 	}
-	trace_send(r);
 	if (r->wops->fini != NULL)
 		r->wops->fini(r->wstate);
-	record_send(r, fd);
+	o = trace_make(r);
+	tr = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	o = record_make(r);
+	rec = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	journal_end(r, rec);
+	supervisor_send(r, tr);
+	supervisor_send(r, rec);
 	_exit(0);
 }

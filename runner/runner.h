@@ -17,6 +17,7 @@
 
 #define SUPERVISOR_FD	3	/* the socketpair to weftd */
 #define SHARED_FD	4	/* the page weftd reads after a crash */
+#define JOURNAL_FD	7	/* the run's journal (after the plugins) */
 
 enum task_state { T_PENDING, T_OK, T_FAILED, T_CANCELLED };
 
@@ -24,6 +25,7 @@ enum task_state { T_PENDING, T_OK, T_FAILED, T_CANCELLED };
 struct task_rec {
 	double		 start, end;	/* seconds since the run began */
 	unsigned char	 state;		/* enum task_state */
+	unsigned char	 carried;	/* done by the run resumed */
 	unsigned short	 attempts;
 	unsigned	 lane;		/* timeline track */
 	json_t		*result;
@@ -46,8 +48,22 @@ struct weft_run {
 	atomic_llong			 units_done, units_total;
 	double				 t0;
 	atomic_llong			 last_progress;	/* us since t0 */
-	pthread_mutex_t			 mu;	/* serializes progress */
-	int				 fd;	/* to the supervisor */
+	pthread_mutex_t			 mu;	/* serializes messages */
+	int				 fd;	/* to the supervisor; -1 when
+						   it is gone (until a new one
+						   adopts the run) */
+	long long			 id;
+	size_t				 carried;	/* resumed tasks */
+	size_t				*todo;	/* resumed: the tasks left */
+	size_t				 ntodo;
+	/* The journal (runner/journal.c). */
+	int				 jfd;		/* or -1 */
+	unsigned char			*journaled;	/* by task */
+	size_t				 jlo;	/* the first not journaled */
+	int				 lfd;	/* the adoption socket */
+	char				*lpath;
+	pthread_t			 jtid;
+	atomic_int			 jstop;
 };
 
 struct weft_ctx {
@@ -99,9 +115,14 @@ void	 send_progress(struct weft_run *);
 extern const struct weft_params_api params_api;
 
 /* record.c: the record, its summary and percentiles, the timeline */
-json_t	*percentiles(double *, size_t);
-void	 record_send(struct weft_run *, int);
-void	 trace_send(struct weft_run *);
+json_t	*record_make(struct weft_run *);
+json_t	*trace_make(struct weft_run *);
+
+/* journal.c: the run's journal, and adoption by a new weftd */
+void	 journal_start(struct weft_run *, const struct proto_run *);
+void	 journal_carry(struct weft_run *, const char *);
+void	 journal_end(struct weft_run *, const char *);
+void	 supervisor_send(struct weft_run *, const char *);
 
 /* run.c, check.c, probe.c: the three things a runner is for */
 void	 runner_run(const struct proto_run *) NORETURN;

@@ -27,7 +27,7 @@ expect_eq "concurrency error" 'jobs.d/fib.yaml:4:14: concurrency: expected a pos
 out=$(chk jobs.d/tmo.yaml)
 expect_eq "duration error" 'jobs.d/tmo.yaml:4:10: timeout: expected a duration such as 500ms, 30s, 5m or 1h, got "10"' "$out"
 out=$(chk jobs.d/typo.yaml)
-expect_eq "unknown key error" 'jobs.d/typo.yaml:3:1: retry: unknown key "retry" (expected one of: name, description, workload, params, strategy, strategy_params, concurrency, schedule, timeout, retries, enabled)' "$out"
+expect_eq "unknown key error" 'jobs.d/typo.yaml:3:1: retry: unknown key "retry" (expected one of: name, description, workload, params, strategy, strategy_params, concurrency, schedule, timeout, retries, enabled, resume)' "$out"
 out=$(chk jobs.d/syntax.yaml)
 expect_eq "YAML syntax error" "jobs.d/syntax.yaml:3:1: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence" "$out"
 out=$(chk jobs.d/cron.yaml)

@@ -124,7 +124,7 @@ test_bad_jobs(void **state)
 	    "typo.yaml:2:1: concurency: unknown key \"concurency\" (expected "
 	    "one of: name, description, workload, params, strategy, "
 	    "strategy_params, concurrency, schedule, timeout, retries, "
-	    "enabled)");
+	    "enabled, resume)");
 	assert_string_equal(errors_of("tmo.yaml",
 	    "workload: fib\ntimeout: 30\n"),
 	    "tmo.yaml:2:10: timeout: expected a duration such as 500ms, 30s, "
@@ -167,7 +167,7 @@ test_bad_jobs(void **state)
 	    "workload: fib\nretries: -1\nevery: 5s\nconcurrency: 0\n"),
 	    "many.yaml:3:1: every: unknown key \"every\" (expected one of: "
 	    "name, description, workload, params, strategy, strategy_params, concurrency, "
-	    "schedule, timeout, retries, enabled)\n"
+	    "schedule, timeout, retries, enabled, resume)\n"
 	    "many.yaml:4:14: concurrency: expected a positive integer, got "
 	    "\"0\"\n"
 	    "many.yaml:2:10: retries: expected an integer from 0 to 100, got "
