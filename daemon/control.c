@@ -105,9 +105,20 @@ send_line(struct conn *c, json_t *o)
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	char		*s;
 
+	if (o == NULL) {	/* a reply that could not be built */
+		log_warnx("control: a reply could not be encoded; sending an "
+		    "error instead");
+		o = json_pack("{s:b, s:s}", "ok", 0, "error", "weftd could not "
+		    "encode its reply (see its log)");
+	}
 	json_object_set_new(o, "v", json_integer(WEFTD_PROTOCOL));
 	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
 	json_decref(o);
+	if (s == NULL) {
+		log_warnx("control: a reply could not be encoded");
+		c->closing = 1;
+		return;
+	}
 	if (evbuffer_get_length(out) > REPLY_BACKLOG) {
 		log_warnx("control: client (uid %u) is not reading its "
 		    "replies; closing", (unsigned)c->uid);
@@ -271,6 +282,11 @@ dispatch(struct conn *c, const char *line, size_t len)
 	    &err)) == NULL || !json_is_object(req)) {
 		snprintf(msg, sizeof msg, "malformed request: %s",
 		    req ? "not a JSON object" : err.text);
+		/* jansson quotes the bytes it choked on: maybe not UTF-8. */
+		for (char *p = msg; *p != '\0'; p++)
+			if ((unsigned char)*p >= 0x80 ||
+			    (unsigned char)*p < 0x20)
+				*p = '?';
 		json_decref(req);
 		reply_error(c, msg, 1);
 		return;
