@@ -127,6 +127,18 @@ runs_tasks_in_flight(void)
 	return n;
 }
 
+/* kill_leftovers - processes its workload started that outlived it. */
+static void
+kill_leftovers(struct run *r)
+{
+	int n = session_kill(r->pid);
+
+	if (n > 0)
+		log_warnx("run %lld (%s): killed %d process%s its workload "
+		    "left running after its runner ended", r->id, r->job, n,
+		    n == 1 ? "" : "es");
+}
+
 static void
 kill_group(struct run *r, int sig)
 {
@@ -536,6 +548,7 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	r->workload = xstrdup(spec.workload);
 	r->strategy = xstrdup(strategy);
 	r->auto_picked = auto_picked;
+	r->processes = (wp->traits & WEFT_TRAIT_PROCESSES) != 0;
 	r->trigger = xstrdup(req->trigger ? req->trigger : "manual");
 	r->concurrency = spec.concurrency;
 	r->shared = sh;
@@ -678,6 +691,8 @@ runs_reap(void)
 		r->ru = ru;
 		/* Leftover processes of the run would hold the socket open. */
 		kill(-pid, SIGKILL);
+		if (r->processes)
+			kill_leftovers(r);
 		if (r->eof)
 			run_finish(r);
 	}
@@ -774,6 +789,7 @@ on_exit_pidfd(evutil_socket_t fd, short what, void *arg)
 	event_del(r->ev_exit);
 	/* Leftover processes of the run would hold the socket open. */
 	kill(-r->pid, SIGKILL);
+	kill_leftovers(r);	/* its workload's traits are not known */
 	if (r->eof)
 		run_finish(r);
 }

@@ -85,6 +85,8 @@ struct run {
 	long long		 units_done, units_total;
 	struct run_shared	*shared;	/* or NULL */
 	char			*journal;	/* its path, or NULL */
+	int			 processes;	/* its workload starts processes:
+						   kill its session at the end */
 	int			 adopted;	/* an earlier weftd started it:
 						   no exit status, no rusage */
 	int			 pidfd;		/* adopted: readable at exit */

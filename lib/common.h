@@ -221,6 +221,7 @@ void	 plugin_clear(struct plugin *);
 /* spawn.c: starting weft-runner (runner_call is in proto.h) */
 const char *runner_path(void);
 int	 runner_spawn(int, const int *, int, int *, pid_t *, char **);
+int	 session_kill(pid_t);
 
 /* journal.c: a run's journal (state_dir/runs/ID.journal) */
 #define JOURNAL_LINE_MAX	80	/* an outcome line without results */

@@ -45,6 +45,8 @@ plugin_traits_string(unsigned traits)
 		{ WEFT_TRAIT_CPU_BOUND, "cpu-bound" },
 		{ WEFT_TRAIT_IO_BOUND, "io-bound" },
 		{ WEFT_TRAIT_BLOCKING, "blocking" },
+		{ WEFT_TRAIT_MULTIPLEX, "multiplex" },
+		{ WEFT_TRAIT_PROCESSES, "processes" },
 	};
 	char	 buf[64] = "";
 

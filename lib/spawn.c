@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -42,7 +43,7 @@ runner_path(void)
 }
 
 /*
- * runner_spawn - start weft-runner in a process group of its own, with
+ * runner_spawn - start weft-runner in a session of its own, with
  * one end of a new socketpair as its fd 3, then the nfds descriptors of
  * fds as its fds 4, 5, ... (a crash page, plugin files), /dev/null as
  * stdin (and as stdout too when quiet), stderr shared (its log lines),
@@ -91,9 +92,10 @@ runner_spawn(int quiet, const int *fds, int nfds, int *sock, pid_t *pid,
 	sigfillset(&all);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setpgroup(&attr, 0);
+	/* A session of its own (and so a process group): what its
+	 * workload starts stays in it, for session_kill. */
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
 	rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
@@ -141,4 +143,72 @@ runner_call(enum proto_type type, const void *body, int file, int timeout_ms,
 	if (rc == -2)
 		return -1;
 	return rc == 1;
+}
+
+/*
+ * session_kill - SIGKILL every process left in session sid (an exited
+ * runner's): what its workload started in process groups of its own and
+ * left behind, even if the runner was killed before it could clean up.
+ * Passes over /proc until one finds nobody, since a process may fork
+ * while we look.  Returns how many were killed.
+ */
+int
+session_kill(pid_t sid)
+{
+	pid_t	self = getpid(), seen[256];
+	int	total = 0, nseen = 0, fresh;
+
+	if (sid <= 1)
+		return 0;
+	for (int pass = 0; pass < 16; pass++) {
+		DIR		*d = opendir("/proc");
+		struct dirent	*e;
+
+		if (d == NULL)
+			return total;
+		fresh = 0;
+		while ((e = readdir(d)) != NULL) {
+			char		 path[64], buf[512], *p, state;
+			long		 pid, ppid, pgrp, session;
+			ssize_t		 n;
+			int		 fd, i;
+
+			if (e->d_name[0] < '0' || e->d_name[0] > '9')
+				continue;
+			pid = strtol(e->d_name, NULL, 10);
+			if (pid == self || pid == sid)
+				continue;
+			snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				continue;
+			n = read(fd, buf, sizeof buf - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			/* pid (comm) state ppid pgrp session ...; comm may
+			 * hold anything, so parse after its last ')'. */
+			if ((p = strrchr(buf, ')')) == NULL ||
+			    sscanf(p + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp,
+			    &session) != 4)
+				continue;
+			if (session != sid || state == 'Z' || state == 'X' ||
+			    kill((pid_t)pid, SIGKILL) != 0)
+				continue;
+			/* One killed in an earlier pass may not be dead yet:
+			 * count each once; a pass that finds only those ends. */
+			for (i = 0; i < nseen && seen[i] != (pid_t)pid; i++)
+				;
+			if (i < nseen)
+				continue;
+			if (nseen < (int)(sizeof seen / sizeof *seen))
+				seen[nseen++] = (pid_t)pid;
+			fresh++;
+			total++;
+		}
+		closedir(d);
+		if (fresh == 0)
+			break;
+	}
+	return total;
 }

@@ -17,6 +17,12 @@
  * strategy_params:
  *   max_tasks_per_child: replace a worker after this many tasks (0: never)
  *   batch:               most task numbers sent to a worker at once (64)
+ *   cancel_grace:        how long a cancelled run's workers may take to
+ *                        end their tasks before they are killed (10s)
+ *
+ * A cancelled run's workers finish or abandon the task they are on (the
+ * workload decides: exec stops its program), their outcomes are kept,
+ * and the tasks they had not started stay pending (resume runs them).
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -28,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <weft/weft-plugin.h>
@@ -87,7 +94,7 @@ full(int fd, void *buf, size_t len, int writing)
 
 static void
 worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
-    int fd)
+    unsigned slot, int fd)
 {
 	struct weft_ctx	*c;
 	uint32_t	 count;
@@ -96,6 +103,8 @@ worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
 
 	if ((c = h->strategy->ctx_open(r, id)) == NULL)
 		_exit(3);
+	/* A replacement worker takes its predecessor's lane. */
+	h->strategy->note_lane(c, slot);
 	while (read_full(fd, &count, sizeof count) == 0 && count != 0) {
 		if (count > cap) {
 			free(idx);
@@ -110,6 +119,9 @@ worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
 			char		*out;
 			uint32_t	 flen;
 
+			/* Cancelled: the rest of the batch stays pending. */
+			if (h->strategy->cancelled(r))
+				break;
 			out = h->strategy->capture(c, (size_t)idx[i], &len);
 			flen = (uint32_t)(len + sizeof idx[i]);
 			if (write_full(fd, &flen, sizeof flen) != 0 ||
@@ -144,7 +156,7 @@ spawn(struct pool *p, struct worker *w)
 		for (size_t i = 0; i < p->nw; i++)
 			if (p->w[i].pid > 0 && p->w[i].fd >= 0)
 				close(p->w[i].fd);
-		worker_main(p->h, p->r, w->id, sv[1]);
+		worker_main(p->h, p->r, w->id, (unsigned)(w - p->w), sv[1]);
 	}
 	close(sv[1]);
 	w->pid = pid;
@@ -354,9 +366,79 @@ on_readable(struct pool *p, struct worker *w)
 	return 0;
 }
 
+/*
+ * stop_workers - the run is cancelled: each worker is told (SIGTERM sets
+ * its cancel flag, as weftd's signal to the run's process group does),
+ * ends the task it is on as that task's workload sees fit (exec stops
+ * its program's process group), skips the rest of its batch and exits.
+ * The outcomes they send meanwhile are kept; tasks not run stay
+ * pending.  Workers still there after grace_ms are killed.
+ */
+static int
+stop_workers(struct pool *p, int grace_ms)
+{
+	struct pollfd	*pfd = calloc(p->nw, sizeof *pfd);
+	struct timespec	 ts;
+	double		 end;
+	uint32_t	 zero = 0;
+
+	if (pfd == NULL)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + grace_ms / 1e3;
+	for (size_t i = 0; i < p->nw; i++) {
+		struct worker *w = &p->w[i];
+
+		if (w->pid <= 0)
+			continue;
+		kill(w->pid, SIGTERM);
+		(void)write_full(w->fd, &zero, sizeof zero);
+		w->retiring = 1;
+	}
+	for (;;) {
+		size_t	live = 0;
+		double	left;
+
+		for (size_t i = 0; i < p->nw; i++) {
+			pfd[i].fd = p->w[i].pid > 0 ? p->w[i].fd : -1;
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+			live += p->w[i].pid > 0;
+		}
+		if (live == 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left = end - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+		if (left <= 0) {
+			for (size_t i = 0; i < p->nw; i++) {
+				if (p->w[i].pid <= 0)
+					continue;
+				p->h->log(&weft_plugin, WEFT_LOG_WARN, "worker "
+				    "%u (pid %ld) still running %dms after the "
+				    "run was cancelled: killed", p->w[i].id,
+				    (long)p->w[i].pid, grace_ms);
+				kill(p->w[i].pid, SIGKILL);
+				p->w[i].n = 0;
+				bury(p, &p->w[i], NULL);
+			}
+			break;
+		}
+		if (poll(pfd, p->nw, left > 0.1 ? 100 : (int)(left * 1000) + 1)
+		    < 0 && errno != EINTR)
+			break;
+		for (size_t i = 0; i < p->nw; i++)
+			if (pfd[i].fd >= 0 && (pfd[i].revents &
+			    (POLLIN | POLLHUP | POLLERR)))
+				on_readable(p, &p->w[i]);
+	}
+	free(pfd);
+	return 0;
+}
+
 struct params {
 	long long	batch;
 	long long	max_per_child;
+	long long	cancel_grace_ms;
 };
 
 static const struct weft_param spec[] = {
@@ -364,6 +446,8 @@ static const struct weft_param spec[] = {
 	    offsetof(struct params, max_per_child), 0, 1000000000, NULL, "0" },
 	{ "batch", WEFT_P_INT, 0, offsetof(struct params, batch), 1, 256,
 	    NULL, "64" },
+	{ "cancel_grace", WEFT_P_DURATION, 0,
+	    offsetof(struct params, cancel_grace_ms), 0, 0, NULL, "10s" },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -403,14 +487,8 @@ fork_run(const struct weft_host *h, struct weft_run *r)
 		int	more;
 
 		if (h->strategy->cancelled(r)) {
-			/* Cancelling: workers die; their tasks stay pending. */
-			for (size_t i = 0; i < p.nw; i++) {
-				if (p.w[i].pid <= 0)
-					continue;
-				kill(p.w[i].pid, SIGKILL);
-				p.w[i].n = 0;
-				bury(&p, &p.w[i], NULL);
-			}
+			if (stop_workers(&p, (int)prm.cancel_grace_ms) != 0)
+				rc = -1;
 			break;
 		}
 		for (size_t i = 0; i < p.nw; i++) {

@@ -59,6 +59,12 @@ task_worker(const struct weft_task *t)
 	return t->ctx->worker;
 }
 
+static unsigned
+task_lane(const struct weft_task *t)
+{
+	return t->ctx->lane >= 0 ? (unsigned)t->ctx->lane : t->ctx->worker;
+}
+
 static json_t *
 result_obj(struct weft_task *t)
 {
@@ -583,6 +589,7 @@ static const struct weft_task_api task_api = {
 	.loop_base = task_loop_base,
 	.park = task_park,
 	.unpark = task_unpark,
+	.lane = task_lane,
 };
 
 static const struct weft_strategy_api strategy_api = {

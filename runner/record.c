@@ -68,7 +68,10 @@ summary(struct weft_run *r)
 			json_object_set_new(hist, key, json_integer(
 			    json_integer_value(json_object_get(hist, key)) + 1));
 		}
-		json_object_set_new(count, ck[k], hist);
+		if (json_object_size(hist) > 0)	/* no task had one */
+			json_object_set_new(count, ck[k], hist);
+		else
+			json_decref(hist);
 	}
 	o = json_object();
 	if (json_object_size(sum) != 0)

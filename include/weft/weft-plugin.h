@@ -47,7 +47,7 @@ extern "C" {
 #endif
 
 #define WEFT_ABI_MAJOR 2
-#define WEFT_ABI_MINOR 0
+#define WEFT_ABI_MINOR 1		/* 2.1: task->lane */
 
 /* The name of the one symbol every plugin exports. */
 #define WEFT_PLUGIN_SYMBOL "weft_plugin"
@@ -84,6 +84,14 @@ enum weft_kind {
 #define WEFT_TRAIT_BLOCKING	0x0004u
 /* A strategy that runs many tasks on one thread (refuses BLOCKING). */
 #define WEFT_TRAIT_MULTIPLEX	0x0008u
+/*
+ * WEFT_TRAIT_PROCESSES (since 2.1): the workload starts processes of its
+ * own (in process groups of their own).  Each run's runner is a session
+ * leader; when a run of such a workload ends, weftd kills what is left
+ * of the run's session, so that no process outlives its run even when
+ * the runner was killed.
+ */
+#define WEFT_TRAIT_PROCESSES	0x0010u
 
 enum weft_log_level {
 	WEFT_LOG_ERR = 0,
@@ -311,6 +319,15 @@ struct weft_task_api {
 	 * on it), never another thread.
 	 */
 	void (*unpark)(struct weft_task *t);
+
+	/* Since ABI 2.1 (check WEFT_HAS(h->task, lane)): */
+	/*
+	 * lane - the task's slot among those running at once, from 0: no
+	 * two tasks running at the same time share one, and the run's
+	 * timeline draws the task on that lane (a thread, a coroutine, a
+	 * worker process).  GNU parallel's {%} is lane + 1.
+	 */
+	unsigned (*lane)(const struct weft_task *t);
 };
 
 /*
@@ -377,9 +394,10 @@ struct weft_strategy_api {
 	void (*note_running)(struct weft_ctx *c, long long idx,
 	    const void *guard, size_t guard_len);
 	/*
-	 * note_lane - for strategies that run several workers in one
-	 * context (coroutines): the lane (timeline track) of the tasks c
-	 * runs from now on.  Default: the context's worker number.
+	 * note_lane - the lane (timeline track, task->lane) of the tasks c
+	 * runs from now on: for strategies that run several workers in
+	 * one context (coroutines), or whose replacement workers take
+	 * over a lane (processes).  Default: the context's worker number.
 	 */
 	void (*note_lane)(struct weft_ctx *c, unsigned lane);
 	/*

@@ -52,7 +52,7 @@ expect_match "weftd --check counts the errors" '^weftd: 5 errors$' "$out"
 rm jobs.d/fib.yaml jobs.d/tmo.yaml jobs.d/typo.yaml jobs.d/syntax.yaml jobs.d/cron.yaml
 printf 'workload: fibonacci\nstrategy: threadz\n' > jobs.d/missing.yaml
 out=$("$WEFTD" --check -c weftd.yaml 2>&1)
-expect_match "weftd --check knows the plugins" "^$T/jobs.d/missing.yaml:1:11: workload: no workload plugin \"fibonacci\" \\(available: download, fib, noop, redis, sleep, sumsq\\)\$" "$out"
+expect_match "weftd --check knows the plugins" "^$T/jobs.d/missing.yaml:1:11: workload: no workload plugin \"fibonacci\" \\(available: download, exec, fib, noop, redis, sleep, sumsq\\)\$" "$out"
 expect_match "weftd --check: missing strategy" "^$T/jobs.d/missing.yaml:2:11: strategy: no strategy plugin \"threadz\" \\(available: coro, fork, inline, threads\\)\$" "$out"
 rm jobs.d/missing.yaml
 printf 'workload: fib\nparams:\n  n: [10, ten]\n' > jobs.d/params.yaml
