@@ -6,7 +6,7 @@
 static int
 cmd_status(struct args *a)
 {
-	json_t	*rep, *errs, *e;
+	json_t	*rep, *errs, *e, *cl, *w;
 	size_t	 i;
 
 	if ((rep = client_request(json_pack("{s:s}", "cmd", "status"),
@@ -35,6 +35,18 @@ cmd_status(struct args *a)
 	    jint(rep, "runs_active"), jint(rep, "max_concurrent_runs"));
 	printf("plugins   %lld ok, %lld rejected\n", jint(rep, "plugins_ok"),
 	    jint(rep, "plugins_rejected"));
+	if ((cl = json_object_get(rep, "cluster")) != NULL) {
+		printf("cluster   node %s, Redis %s (%s)", jstr(cl, "node"),
+		    jstr(cl, "redis"), json_is_true(json_object_get(cl,
+		    "connected")) ? "connected" : "not connected");
+		if ((w = json_object_get(cl, "worker")) != NULL)
+			printf("; worker, %lld slots under %s%s%s",
+			    jint(w, "slots"), jstr(w, "strategy"),
+			    json_object_get(cl, "running") ? ", in " : "",
+			    json_object_get(cl, "running") ?
+			    jstr(cl, "running") : "");
+		printf("\n");
+	}
 	errs = json_object_get(rep, "load_errors");
 	json_array_foreach(errs, i, e)
 		printf("error     %s\n", json_string_value(e));

@@ -117,6 +117,11 @@ print_record(json_t *r)
 	printf("  tasks     %lld total, %lld ok, %lld failed, %lld "
 	    "cancelled (%.2f/s)\n", jint(t, "total"), jint(t, "ok"),
 	    jint(t, "failed"), jint(t, "cancelled"), jnum(r, "tasks_per_s"));
+	if (json_object_get(t, "duplicated") != NULL ||
+	    json_object_get(t, "lost") != NULL)
+		printf("  cluster   %lld outcomes refused (tasks run twice), "
+		    "%lld queue entries lost\n", jint(t, "duplicated"),
+		    jint(t, "lost"));
 	if (json_object_get(r, "resume_of") != NULL)
 		printf("  resumed   run %lld: %lld tasks carried over, not run "
 		    "again\n", jint(r, "resume_of"), jint(t, "resumed"));

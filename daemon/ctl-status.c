@@ -6,11 +6,12 @@
 static void
 ctl_status(struct conn *c, json_t *req)
 {
-	size_t ok = 0;
+	size_t	 ok = 0;
+	json_t	*rep, *cl;
 
 	for (size_t i = 0; i < weftd.catalog->n; i++)
 		ok += weftd.catalog->v[i].rejected == NULL;
-	conn_reply(c, json_pack("{s:I, s:s, s:I, s:s?, s:s, s:s, s:I, s:i, "
+	rep = json_pack("{s:I, s:s, s:I, s:s?, s:s, s:s, s:I, s:i, "
 	    "s:i, s:i, s:I, s:I, s:o, s:s?}", "pid", (json_int_t)getpid(),
 	    "version", PACKAGE_VERSION, "uptime_s",
 	    (json_int_t)(time(NULL) - weftd.started), "config",
@@ -21,7 +22,10 @@ ctl_status(struct conn *c, json_t *req)
 	    "plugins_ok", (json_int_t)ok, "plugins_rejected",
 	    (json_int_t)(weftd.catalog->n - ok), "load_errors",
 	    errors_json(&weftd.load_errors), "state_problem",
-	    state_problem()));
+	    state_problem());
+	if ((cl = cluster_status()) != NULL)
+		json_object_set_new(rep, "cluster", cl);
+	conn_reply(c, rep);
 }
 
 const struct handler ctl_status_entry = {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "weftd.h"
+#include "cluster.h"
 
 struct observer {
 	run_observer		 fn;
@@ -207,6 +208,7 @@ handle_msg(struct run *r, struct proto_msg *m)
 		r->total = m->u.progress.total;
 		r->units_done = m->u.progress.units_done;
 		r->units_total = m->u.progress.units_total;
+		tell(RUN_PROGRESS, r, NULL, RUN_OK);
 		return 0;
 	case PROTO_RECORD:
 		if (r->record != NULL)
@@ -290,7 +292,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
  * shared_page - a page for the runner's crash report: a memfd it maps
  * as its fd 4.  The fd in *fd, the mapping returned; NULL on failure.
  */
-static struct run_shared *
+struct run_shared *
 shared_page(int *fd)
 {
 	struct run_shared *sh;
@@ -319,6 +321,19 @@ pick(const char *job, const struct plugin *wp, const char **strategy,
 		*strategy = (wp->traits & WEFT_TRAIT_IO_BOUND) &&
 		    !(wp->traits & WEFT_TRAIT_BLOCKING) ? "coro" : "threads";
 		*auto_picked = 1;
+	}
+	if (strcmp(*strategy, "cluster") == 0) {
+		/* Built into weft-runner: no plugin file. */
+		static const struct plugin cluster = { .name = "cluster",
+		    .kind = WEFT_KIND_STRATEGY, .fd = -1 };
+
+		if (weftd.conf->cluster == NULL) {
+			xasprintf(cause, "job %s: strategy cluster needs a "
+			    "cluster: section in weftd.yaml (see weftd(8))",
+			    job);
+			return NULL;
+		}
+		return &cluster;
 	}
 	if ((sp = catalog_find(weftd.catalog, WEFT_KIND_STRATEGY,
 	    *strategy)) == NULL) {
@@ -576,10 +591,12 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	xasprintf(&lpath, "%s/runs/%lld.sock", weftd.conf->state_dir, r->id);
 	msg.listen = lpath;
 	msg.carry = req->carry;
+	if (sp->fd < 0)		/* strategy cluster */
+		msg.cluster = cluster_conf_json(weftd.conf->cluster);
 	/* The runner's fds 4-7: crash page, plugins, journal. */
 	xfds[0] = shfd;
 	xfds[1] = wp->fd;
-	xfds[2] = sp->fd;
+	xfds[2] = sp->fd >= 0 ? sp->fd : wp->fd;	/* (a placeholder) */
 	xfds[3] = jfd = journal_create(r);
 	if (runner_spawn(0, xfds, jfd >= 0 ? 4 : 3, &fd, &pid, cause) != 0) {
 		if (jfd >= 0) {
@@ -595,6 +612,7 @@ run_start(struct run_request *req, json_t **info, char **cause)
 		free(r->strategy);
 		free(r->trigger);
 		free(r);
+		json_decref(msg.cluster);
 		goto fail;
 	}
 	close(shfd);
@@ -602,6 +620,7 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	r->fd = fd;
 	msg.journal = jfd >= 0;
 	mj = proto_encode(PROTO_RUN, &msg);
+	json_decref(msg.cluster);
 	if (jfd >= 0) {
 		if (journal_header(r, jfd, mj) != 0) {
 			json_object_set_new(mj, "journal", json_false());
@@ -684,8 +703,10 @@ runs_reap(void)
 		TAILQ_FOREACH(r, &active, entry)
 			if (r->pid == pid)
 				break;
-		if (r == NULL)
-			continue;	/* a probe, already handled */
+		if (r == NULL) {	/* a cluster worker, or a probe */
+			cluster_reaped(pid, status);
+			continue;
+		}
 		r->reaped = 1;
 		r->wstatus = status;
 		r->ru = ru;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "weftd.h"
+#include "cluster.h"
 
 struct weftd weftd;
 
@@ -201,6 +202,12 @@ weftd_reload(struct errlist *el)
 		log_warnx("state_dir changed; that takes a restart");
 	free(c->state_dir);
 	c->state_dir = xstrdup(weftd.conf->state_dir);
+	if (!cluster_same(c->cluster, weftd.conf->cluster))
+		log_warnx("the cluster: settings changed; that takes a "
+		    "restart");
+	cluster_conf_free(c->cluster);
+	c->cluster = weftd.conf->cluster;
+	weftd.conf->cluster = NULL;
 
 	/* Runs keep what they were sent; timers name jobs, not pointers. */
 	config_free(weftd.conf);
@@ -246,6 +253,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		weftd.stopping = 1;
 		control_close();
 		schedule_clear();
+		cluster_stop();
 		if (runs_active() == 0)
 			event_base_loopbreak(weftd.base);
 		else
@@ -505,6 +513,7 @@ main(int argc, char **argv)
 		evsignal_add(sigs[i], NULL);
 	}
 	recover_runs();
+	cluster_start();
 	schedule_apply(1);
 	catalog_watch();
 	log_info("weftd %s started: %zu jobs, %zu plugins, pid %ld",

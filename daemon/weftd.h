@@ -101,7 +101,7 @@ struct run {
  * Observers of runs: told when one starts, and when one has ended with
  * its record (durable in the history by then).
  */
-enum run_event { RUN_STARTED, RUN_ENDED };
+enum run_event { RUN_STARTED, RUN_PROGRESS, RUN_ENDED };
 typedef void (*run_observer)(enum run_event, const struct run *,
 	    const json_t *, enum run_status, void *);
 void	 runs_observe(run_observer, void *);
@@ -161,6 +161,7 @@ void	 conn_wait_run(struct conn *, long long);
 struct job *req_job(struct conn *, json_t *);
 int	 req_id(struct conn *, json_t *, long long *);
 json_t	*errors_json(const struct errlist *);
+json_t	*control_query(const char *, json_t *);
 extern const struct handler ctl_status_entry, ctl_jobs_entry,
     ctl_job_show_entry, ctl_run_entry, ctl_runs_entry, ctl_run_show_entry,
     ctl_cancel_entry, ctl_plugins_entry, ctl_reload_entry, ctl_trace_entry,
@@ -171,6 +172,21 @@ void	 ctl_started(struct conn *, json_t *, json_t *);
 /* metrics.c */
 int	 metrics_listen(const char *, char **);
 void	 metrics_close(void);
+
+/* api.c: the JSON API on the HTTP listener */
+#define HTTP_MAX_HEADERS	16384	/* bytes of request headers */
+#define HTTP_TIMEOUT_S		10	/* to send a request, read a reply */
+struct evhttp;
+struct evhttp_request;
+void	 api_attach(struct evhttp *);
+int	 http_readable(struct evhttp_request *);
+long long http_number(const char *, size_t);
+
+/* web.c: the pages and /events on the HTTP listener */
+int	 web_request(struct evhttp_request *, const char *, const char *);
+int	 web_action(struct evhttp_request *, const char *);
+void	 web_close(void);
+void	 api_hide(json_t *);
 
 /* notify.c */
 void	 notify_init(void);
@@ -194,6 +210,15 @@ struct weftd {
 	int			 bad_jobs;
 };
 extern struct weftd weftd;
+
+/* cluster.c: this node's part in a cluster (lib/cluster.h) */
+void	 cluster_start(void);
+void	 cluster_stop(void);
+void	 cluster_reaped(pid_t, int);
+json_t	*cluster_status(void);
+struct cluster_conf;
+int	 cluster_same(const struct cluster_conf *, const struct cluster_conf *);
+struct run_shared *shared_page(int *);
 int	 weftd_reload(struct errlist *);
 int	 weftd_check_job(const struct job *, const struct catalog *,
 	    struct errlist *);

@@ -147,6 +147,7 @@ struct job {
 };
 TAILQ_HEAD(jobs, job);
 
+struct cluster_conf;
 struct config {
 	char		*path;		/* NULL: built-in defaults */
 	char		*socket;
@@ -162,8 +163,10 @@ struct config {
 	int		 history_size;
 	char		*control_group;	/* may run, cancel, reload */
 	char		*metrics_listen;	/* HOST:PORT, or NULL */
+	char		*http_token_file;	/* pages may run and cancel */
 	int		 trace_max;	/* tasks kept in a run's timeline */
 	int		 max_conns_per_uid;
+	struct cluster_conf *cluster;	/* or NULL: not in a cluster */
 	struct jobs	 jobs;
 	size_t		 njobs;
 	struct badfile {
@@ -246,8 +249,9 @@ struct journal {
 };
 char	*journal_path(const char *, long long);
 size_t	 journal_outcome(char *, size_t, int, unsigned, long long,
-	    const json_t *, const char *);
-size_t	 journal_outcome_len(const json_t *, const char *);
+	    const char *, const char *);
+size_t	 journal_outcome_len(const char *, const char *);
+char	*journal_result_text(const json_t *);
 struct journal *journal_read(const char *, char **);
 void	 journal_free(struct journal *);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "cluster.h"
 
 #ifndef WEFT_CONFIG_FILE
 #define WEFT_CONFIG_FILE	"/etc/weft/weftd.yaml"
@@ -39,7 +40,13 @@ static const char *const job_keys[] = { "name", "description", "workload",
 static const char *const config_keys[] = { "socket", "socket_mode",
     "plugin_dirs", "jobs_dir", "state_dir", "metrics_log", "log_level",
     "max_concurrent_runs", "shutdown_grace", "history_size",
-    "control_group", "max_conns_per_uid", "metrics_listen", "trace_max", NULL };
+    "control_group", "max_conns_per_uid", "metrics_listen", "http_listen",
+    "trace_max", "cluster", "http_token_file", NULL };
+static const char *const cluster_keys[] = { "redis", "node", "lease",
+    "max_deliveries", "worker", NULL };
+static const char *const worker_keys[] = { "slots", "strategy", NULL };
+
+static struct cluster_conf *parse_cluster(const struct ynode *);
 
 void
 job_free(struct job *j)
@@ -362,6 +369,7 @@ parse_config(struct config *c, const struct ynode *root)
 	set_path(c, &c->jobs_dir, root, "jobs_dir");
 	set_path(c, &c->state_dir, root, "state_dir");
 	set_path(c, &c->metrics_log, root, "metrics_log");
+	set_path(c, &c->http_token_file, root, "http_token_file");
 	if ((n = ynode_get(root, "socket_mode")) != NULL &&
 	    ynode_scalar(n) != NULL) {
 		errno = 0;
@@ -412,7 +420,13 @@ parse_config(struct config *c, const struct ynode *root)
 		else
 			c->control_group = xstrdup(n->str);
 	}
-	if ((n = ynode_get(root, "metrics_listen")) != NULL &&
+	/* http_listen; metrics_listen is its old name. */
+	if (ynode_get(root, "http_listen") != NULL &&
+	    ynode_get(root, "metrics_listen") != NULL)
+		ynode_error(ynode_get(root, "metrics_listen"), "the old name "
+		    "of http_listen, which is set too: keep http_listen");
+	if (((n = ynode_get(root, "http_listen")) != NULL ||
+	    (n = ynode_get(root, "metrics_listen")) != NULL) &&
 	    ynode_scalar(n) != NULL) {
 		if (strrchr(n->str, ':') == NULL)
 			ynode_error(n, "expected HOST:PORT such as "
@@ -426,6 +440,123 @@ parse_config(struct config *c, const struct ynode *root)
 	if ((n = ynode_get(root, "max_conns_per_uid")) != NULL &&
 	    ynode_int(n, 1, 100000, &v) == 0)
 		c->max_conns_per_uid = (int)v;
+	if ((n = ynode_get(root, "cluster")) != NULL)
+		c->cluster = parse_cluster(n);
+}
+
+/*
+ * parse_cluster - the cluster: section (see lib/cluster.h), or NULL after
+ * reporting its errors.
+ */
+static struct cluster_conf *
+parse_cluster(const struct ynode *n)
+{
+	struct cluster_conf	*cc;
+	const struct ynode	*v, *w;
+	char			*cause, host[256];
+	long long		 i;
+	int			 bad = 0;
+	long			 ncpu;
+
+	if (n->kind != YNODE_MAP) {
+		ynode_error(n, "expected a mapping with at least redis: "
+		    "HOST:PORT");
+		return NULL;
+	}
+	if (ynode_check_keys(n, cluster_keys) != 0)
+		return NULL;
+	cc = xcalloc(1, sizeof *cc);
+	cc->lease_ms = 30000;
+	cc->max_deliveries = 5;
+	if ((v = ynode_get(n, "redis")) == NULL) {
+		ynode_error(n, "redis: required: host:port, unix:/path or "
+		    "redis://[user:password@]host:port/db");
+		bad = 1;
+	} else if (ynode_scalar(v) == NULL)
+		bad = 1;
+	else if (redis_addr_parse(v->str, &cc->addr, &cause) != 0) {
+		ynode_error(v, "%s", cause);
+		free(cause);
+		bad = 1;
+	} else
+		cc->redis = redis_addr_string(&cc->addr);
+	if ((v = ynode_get(n, "node")) != NULL) {
+		if (ynode_scalar(v) == NULL)
+			bad = 1;
+		else if (!valid_name(v->str)) {
+			ynode_error(v, "expected a node name (letters, digits, "
+			    "_, ., -; at most 64), got \"%s\"", v->str);
+			bad = 1;
+		} else
+			cc->node = xstrdup(v->str);
+	} else {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "localhost");
+		host[sizeof host - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';	/* the short name */
+		if (!valid_name(host)) {
+			ynode_error(n, "node: the host name \"%s\" is not a "
+			    "valid node name; set node:", host);
+			bad = 1;
+		} else
+			cc->node = xstrdup(host);
+	}
+	if ((v = ynode_get(n, "lease")) != NULL) {
+		if (ynode_duration(v, &cc->lease_ms) != 0)
+			bad = 1;
+		else if (cc->lease_ms < 300) {
+			ynode_error(v, "a lease under 300ms would be taken "
+			    "over before it is renewed");
+			bad = 1;
+		}
+	}
+	if ((v = ynode_get(n, "max_deliveries")) != NULL) {
+		if (ynode_int(v, 1, 1000, &i) != 0)
+			bad = 1;
+		else
+			cc->max_deliveries = (int)i;
+	}
+	if ((w = ynode_get(n, "worker")) != NULL) {
+		cc->worker = 1;
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		cc->slots = ncpu > 0 ? (int)ncpu : 1;
+		cc->strategy = xstrdup("threads");
+		if (w->kind == YNODE_SCALAR && w->str[0] == '\0')
+			;	/* "worker:" alone: the defaults */
+		else if (w->kind != YNODE_MAP) {
+			ynode_error(w, "expected a mapping: slots, strategy");
+			bad = 1;
+		} else if (ynode_check_keys(w, worker_keys) != 0)
+			bad = 1;
+		else {
+			if ((v = ynode_get(w, "slots")) != NULL) {
+				if (ynode_int(v, 1, 100000, &i) != 0)
+					bad = 1;
+				else
+					cc->slots = (int)i;
+			}
+			if ((v = ynode_get(w, "strategy")) != NULL) {
+				if (ynode_scalar(v) == NULL)
+					bad = 1;
+				else if (!valid_name(v->str) ||
+				    strcmp(v->str, "cluster") == 0 ||
+				    strcmp(v->str, "auto") == 0) {
+					ynode_error(v, "expected a local "
+					    "strategy such as threads, coro or "
+					    "fork, got \"%s\"", v->str);
+					bad = 1;
+				} else {
+					free(cc->strategy);
+					cc->strategy = xstrdup(v->str);
+				}
+			}
+		}
+	}
+	if (bad) {
+		cluster_conf_free(cc);
+		return NULL;
+	}
+	return cc;
 }
 
 /*
@@ -504,6 +635,7 @@ config_free(struct config *c)
 
 	if (c == NULL)
 		return;
+	cluster_conf_free(c->cluster);
 	while ((j = TAILQ_FIRST(&c->jobs)) != NULL) {
 		TAILQ_REMOVE(&c->jobs, j, entry);
 		job_free(j);
@@ -521,6 +653,7 @@ config_free(struct config *c)
 	free(c->jobs_dir);
 	free(c->state_dir);
 	free(c->metrics_log);
+	free(c->http_token_file);
 	free(c->control_group);
 	free(c->metrics_listen);
 	free(c);

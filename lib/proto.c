@@ -62,6 +62,21 @@ static const struct pfield run_fields[] = {
 	BOOL(run, journal, 0),
 	STR(run, listen, 0),
 	STR(run, carry, 0),
+	OBJ(run, cluster, 0),
+	END
+};
+static const struct pfield work_fields[] = {
+	STR(work, key, 1),
+	STR(work, file, 1),
+	STR(work, text, 1),
+	ARR(work, sets, 0),
+	COUNT(work, ntasks, 1),
+	STR(work, workload_path, 1),
+	STR(work, strategy, 1),
+	STR(work, strategy_path, 1),
+	OBJ(work, cluster, 1),
+	INT(work, log_level, 1, 0, 3),
+	INT(work, log_dest, 1, 0, 2),
 	END
 };
 static const struct pfield check_fields[] = {
@@ -154,6 +169,7 @@ static const struct ptype types[PROTO_NTYPES] = {
 	[PROTO_PARAMS] = { "params", params_fields, check_params },
 	[PROTO_PLUGIN] = { "plugin", plugin_fields, check_plugin },
 	[PROTO_ADOPT] = { "adopt", adopt_fields, NULL },
+	[PROTO_WORK] = { "work", work_fields, NULL },
 };
 
 const char *
@@ -514,19 +530,28 @@ static int
 check_record(const struct proto_msg *m, char *err, size_t len)
 {
 	const struct proto_record	*r = &m->u.record;
-	long long			 total, ok, failed, cancelled;
+	long long			 total, ok, failed, cancelled, extra;
 	const char			*lk[] = { "p50", "p95", "p99", "max" };
-	size_t				 i;
+	size_t				 i, nkeys = 4;
 	json_t				*v;
 
+	/* A cluster run adds "duplicated" and "lost" when not 0. */
+	if (json_object_get(r->tasks, "duplicated") != NULL)
+		nkeys++;
+	if (json_object_get(r->tasks, "lost") != NULL)
+		nkeys++;
 	if (count_of(r->tasks, "total", &total) != 0 ||
 	    count_of(r->tasks, "ok", &ok) != 0 ||
 	    count_of(r->tasks, "failed", &failed) != 0 ||
 	    count_of(r->tasks, "cancelled", &cancelled) != 0 ||
-	    json_object_size(r->tasks) != 4 ||
+	    (json_object_get(r->tasks, "duplicated") != NULL &&
+	    count_of(r->tasks, "duplicated", &extra) != 0) ||
+	    (json_object_get(r->tasks, "lost") != NULL &&
+	    count_of(r->tasks, "lost", &extra) != 0) ||
+	    json_object_size(r->tasks) != nkeys ||
 	    ok + failed + cancelled != total) {
 		snprintf(err, len, "record message: tasks: expected {total, "
-		    "ok, failed, cancelled} that add up");
+		    "ok, failed, cancelled[, duplicated, lost]} that add up");
 		return -1;
 	}
 	for (i = 0; i < sizeof lk / sizeof *lk; i++)

@@ -10,7 +10,8 @@
  * these frames.
  *
  * The conversation:
- *   weftd -> runner   RUN | CHECK | PROBE     (the first message says
+ *   weftd -> runner   RUN | CHECK | PROBE | WORK
+ *                                             (the first message says
  *                                             what the runner is for)
  *                     ADOPT                   (on a run's own socket,
  *                                             from a weftd started after
@@ -20,6 +21,9 @@
  *                     after CHECK: PARAMS or ERROR
  *                     after PROBE: PLUGIN
  *                     after ADOPT: START, PROGRESS..., TRACE, RECORD
+ *                     after WORK:  nothing, or ERROR (a cluster worker
+ *                                  reports to Redis; it exits when the
+ *                                  run is over)
  */
 #ifndef WEFT_PROTO_H
 #define WEFT_PROTO_H
@@ -41,6 +45,7 @@ enum proto_type {
 	PROTO_PARAMS,		/* CHECK's answer */
 	PROTO_PLUGIN,		/* PROBE's answer */
 	PROTO_ADOPT,		/* a new weftd takes over a running run */
+	PROTO_WORK,		/* run a cluster run's tasks from Redis */
 	PROTO_NTYPES
 };
 
@@ -65,6 +70,23 @@ struct proto_run {
 	const char	*listen;	/* where a new weftd may adopt it */
 	const char	*carry;		/* resume: the journal whose ok
 					   outcomes are carried over */
+	json_t		*cluster;	/* strategy cluster: the settings
+					   (lib/cluster.h), or NULL */
+};
+
+/* A worker node's part in a cluster run (lib/cluster.h). */
+struct proto_work {
+	const char	*key;		/* the run's key prefix */
+	const char	*file;		/* as in RUN */
+	const char	*text;
+	json_t		*sets;
+	long long	 ntasks;	/* as the coordinator counted them */
+	const char	*workload_path;
+	const char	*strategy;	/* the local strategy */
+	const char	*strategy_path;
+	json_t		*cluster;	/* the settings */
+	long long	 log_level;
+	long long	 log_dest;
 };
 
 struct proto_check {
@@ -147,6 +169,7 @@ struct proto_msg {
 		struct proto_params	params;
 		struct proto_plugin	plugin;
 		struct proto_adopt	adopt;
+		struct proto_work	work;
 	} u;
 };
 

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -292,7 +293,8 @@ s_concurrency(const struct weft_run *r)
 static size_t
 s_ntasks(const struct weft_run *r)
 {
-	return r->ntasks;
+	/* A cluster worker: its share is not known in advance. */
+	return r->work != NULL ? 0 : r->ntasks;
 }
 
 static const struct weft_node *
@@ -306,6 +308,8 @@ s_next(struct weft_run *r, size_t *idx)
 {
 	size_t i;
 
+	if (r->work != NULL)		/* a cluster worker: from Redis */
+		return work_next(r, idx);
 	if (CANCELLED())
 		return 0;
 	i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
@@ -421,12 +425,17 @@ task_run(struct weft_ctx *c, size_t idx, struct outcome *o)
  * record is its own memory; only the counters are shared (atomics), and
  * progress is sent by whichever thread gets the lock first.
  */
-static void
+void
 task_record(struct weft_run *r, size_t idx, unsigned worker, struct outcome *o)
 {
-	struct task_rec	*rec = &r->recs[idx];
+	struct task_rec	*rec;
 	size_t		 done;
 
+	if (r->work != NULL) {		/* a cluster worker: to Redis */
+		work_done(r, idx, o);
+		return;
+	}
+	rec = &r->recs[idx];
 	rec->start = o->start;
 	rec->end = o->end;
 	rec->lane = o->lane >= 0 ? (unsigned)o->lane : worker;
@@ -449,32 +458,42 @@ s_exec(struct weft_ctx *c, size_t idx)
 {
 	struct outcome o;
 
+	if (idx >= c->run->ntasks)	/* a cluster worker's wait */
+		return work_idle(c, idx);
 	task_run(c, idx, &o);
 	task_record(c->run, idx, c->worker, &o);
 	return o.state == T_OK ? WEFT_TASK_OK : WEFT_TASK_FAILED;
 }
 
 /*
- * capture - run task idx in c (in a worker process) and return its
- * outcome serialized, for commit in the process that keeps the records.
+ * outcome_text - o as one line of JSON, for another process to record:
+ * {s: state, a: attempts, t0, t1: seconds since the run began, l: lane,
+ * r: result, e: error}; a cluster worker adds w0, w1 (wall clock, as
+ * the coordinator's run began elsewhere) and n (its node).  Takes o's
+ * result and error.
  */
-static char *
-s_capture(struct weft_ctx *c, size_t idx, size_t *len)
+char *
+outcome_text(struct weft_run *r, struct outcome *o, size_t *len)
 {
-	struct outcome	 o;
-	json_t		*j;
-	char		*s;
+	json_t	*j;
+	char	*s;
 
-	task_run(c, idx, &o);
-	j = json_pack("{s:i, s:i, s:f, s:f}", "s", o.state, "a", o.attempts,
-	    "t0", o.start, "t1", o.end);
-	if (o.lane >= 0)
-		json_object_set_new(j, "l", json_integer(o.lane));
-	if (o.result != NULL)
-		json_object_set_new(j, "r", o.result);
-	if (o.error != NULL)
-		json_object_set_new(j, "e", json_string(o.error));
-	free(o.error);
+	j = json_pack("{s:i, s:i, s:f, s:f}", "s", o->state, "a", o->attempts,
+	    "t0", o->start, "t1", o->end);
+	if (o->lane >= 0)
+		json_object_set_new(j, "l", json_integer(o->lane));
+	if (o->result != NULL)
+		json_object_set_new(j, "r", o->result);
+	if (o->error != NULL)
+		json_object_set_new(j, "e", json_string(o->error));
+	if (r->work != NULL) {
+		json_object_set_new(j, "w0", json_real(r->wall0 + o->start));
+		json_object_set_new(j, "w1", json_real(r->wall0 + o->end));
+		json_object_set_new(j, "n", json_string(work_node(r)));
+	}
+	free(o->error);
+	o->result = NULL;
+	o->error = NULL;
 	s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	*len = strlen(s);
@@ -482,19 +501,17 @@ s_capture(struct weft_ctx *c, size_t idx, size_t *len)
 }
 
 /*
- * commit - record an outcome made by capture.  0, or -1 if the text is
- * not one (a worker that sends garbage is the strategy's to handle).
+ * outcome_parse - the other way, checked.  0 with o filled (and, if
+ * extra is not NULL, the parsed object in *extra for w0, w1 and n: the
+ * caller releases it); -1 if the text is not an outcome.
  */
-static int
-s_commit(struct weft_run *r, size_t idx, unsigned worker, const char *text,
-    size_t len)
+int
+outcome_parse(const char *text, size_t len, struct outcome *o, json_t **extra)
 {
-	struct outcome	 o;
-	json_t		*j, *v;
-	int		 state;
+	json_t	*j, *v;
+	int	 state;
 
-	if (idx >= r->ntasks || r->recs[idx].state != T_PENDING ||
-	    (j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+	if ((j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
 		return -1;
 	state = (int)json_integer_value(json_object_get(j, "s"));
 	if (!json_is_object(j) || (state != T_OK && state != T_FAILED &&
@@ -509,20 +526,120 @@ s_commit(struct weft_run *r, size_t idx, unsigned worker, const char *text,
 	    ((v = json_object_get(j, "r")) != NULL && !json_is_object(v)) ||
 	    ((v = json_object_get(j, "e")) != NULL && !json_is_string(v)) ||
 	    ((v = json_object_get(j, "l")) != NULL &&
-	    (!json_is_integer(v) || json_integer_value(v) < 0))) {
+	    (!json_is_integer(v) || json_integer_value(v) < 0)) ||
+	    ((v = json_object_get(j, "w0")) != NULL && !json_is_number(v)) ||
+	    ((v = json_object_get(j, "w1")) != NULL && !json_is_number(v)) ||
+	    ((v = json_object_get(j, "n")) != NULL && !json_is_string(v))) {
 		json_decref(j);
 		return -1;
 	}
-	o.state = state;
-	o.attempts = (unsigned)json_integer_value(json_object_get(j, "a"));
-	o.start = json_number_value(json_object_get(j, "t0"));
-	o.end = json_number_value(json_object_get(j, "t1"));
-	o.result = json_incref(json_object_get(j, "r"));
-	o.lane = json_is_integer(json_object_get(j, "l")) ?
+	o->state = state;
+	o->attempts = (unsigned)json_integer_value(json_object_get(j, "a"));
+	o->start = json_number_value(json_object_get(j, "t0"));
+	o->end = json_number_value(json_object_get(j, "t1"));
+	o->result = json_incref(json_object_get(j, "r"));
+	o->lane = json_is_integer(json_object_get(j, "l")) ?
 	    (long)json_integer_value(json_object_get(j, "l")) : -1;
-	o.error = json_is_string(json_object_get(j, "e")) ?
+	o->error = json_is_string(json_object_get(j, "e")) ?
 	    xstrdup(json_string_value(json_object_get(j, "e"))) : NULL;
-	json_decref(j);
+	if (extra != NULL)
+		*extra = j;
+	else
+		json_decref(j);
+	return 0;
+}
+
+/*
+ * A bare outcome (no result, no error: most outcomes of short tasks)
+ * travels between the processes of a run as 24 bytes rather than JSON:
+ * a tag byte no JSON text starts with, the state, the attempts, the
+ * lane, the times.
+ */
+#define BARE_TAG	0x01
+#define BARE_LEN	24
+
+static char *
+bare_text(const struct outcome *o, size_t *len)
+{
+	unsigned char	*b = xmalloc(BARE_LEN);
+	uint16_t	 a = o->attempts > UINT16_MAX ? UINT16_MAX :
+			    (uint16_t)o->attempts;
+	int32_t		 lane = o->lane < 0 || o->lane > INT32_MAX ? -1 :
+			    (int32_t)o->lane;
+
+	b[0] = BARE_TAG;
+	b[1] = (unsigned char)o->state;
+	memcpy(b + 2, &a, sizeof a);
+	memcpy(b + 4, &lane, sizeof lane);
+	memcpy(b + 8, &o->start, sizeof o->start);
+	memcpy(b + 16, &o->end, sizeof o->end);
+	*len = BARE_LEN;
+	return (char *)b;
+}
+
+/* bare_parse - a bare outcome, checked as outcome_parse checks JSON. */
+static int
+bare_parse(const char *text, size_t len, struct outcome *o)
+{
+	const unsigned char	*b = (const unsigned char *)text;
+	uint16_t		 a;
+	int32_t			 lane;
+
+	if (len != BARE_LEN || b[0] != BARE_TAG || (b[1] != T_OK &&
+	    b[1] != T_FAILED && b[1] != T_CANCELLED))
+		return -1;
+	memcpy(&a, b + 2, sizeof a);
+	memcpy(&lane, b + 4, sizeof lane);
+	memcpy(&o->start, b + 8, sizeof o->start);
+	memcpy(&o->end, b + 16, sizeof o->end);
+	if (!(o->start >= 0) || !(o->end <= 1e9) || o->start > o->end ||
+	    lane < -1)
+		return -1;
+	o->state = b[1];
+	o->attempts = a;
+	o->lane = lane;
+	o->result = NULL;
+	o->error = NULL;
+	return 0;
+}
+
+/*
+ * capture - run task idx in c (in a worker process) and return its
+ * outcome serialized, for commit in the process that keeps the records.
+ */
+static char *
+s_capture(struct weft_ctx *c, size_t idx, size_t *len)
+{
+	struct outcome o;
+
+	if (idx >= c->run->ntasks) {	/* a cluster worker's wait */
+		work_idle(c, idx);
+		*len = 2;
+		return xstrdup("{}");
+	}
+	task_run(c, idx, &o);
+	if (o.result == NULL && o.error == NULL)
+		return bare_text(&o, len);
+	return outcome_text(c->run, &o, len);
+}
+
+/*
+ * commit - record an outcome made by capture.  0, or -1 if the text is
+ * not one (a worker that sends garbage is the strategy's to handle).
+ */
+static int
+s_commit(struct weft_run *r, size_t idx, unsigned worker, const char *text,
+    size_t len)
+{
+	struct outcome o;
+
+	if (r->work != NULL && idx >= r->ntasks)
+		return 0;		/* a cluster worker's wait */
+	if (idx >= r->ntasks || (r->recs != NULL &&
+	    r->recs[idx].state != T_PENDING) ||
+	    (len > 0 && text[0] == BARE_TAG ? bare_parse(text, len, &o) :
+	    outcome_parse(text, len, &o, NULL)) != 0)
+		return -1;
 	task_record(r, idx, worker, &o);
 	return 0;
 }
@@ -539,12 +656,16 @@ s_lost(struct weft_run *r, size_t idx, unsigned worker, const char *why)
 	struct task_rec	*rec;
 	struct outcome	 o = { .state = T_FAILED, .lane = -1 };
 
-	if (idx >= r->ntasks || r->recs[idx].state != T_PENDING)
+	if (idx >= r->ntasks)
 		return 0;
-	rec = &r->recs[idx];
-	if (!CANCELLED() && rec->attempts < r->retries) {
-		rec->attempts++;
-		return 1;
+	if (r->work == NULL) {
+		if (r->recs[idx].state != T_PENDING)
+			return 0;
+		rec = &r->recs[idx];
+		if (!CANCELLED() && rec->attempts < r->retries) {
+			rec->attempts++;
+			return 1;
+		}
 	}
 	o.attempts = 1;
 	o.start = o.end = now_mono() - r->t0;

@@ -77,6 +77,10 @@ main(int argc, char **argv)
 		runner_check(&m.u.check);
 	case PROTO_PROBE:
 		runner_probe(&m.u.probe);
+	case PROTO_WORK:
+		log_init("weft-runner", (int)m.u.work.log_level,
+		    (int)m.u.work.log_dest);
+		runner_work(&m.u.work);
 	default:
 		runner_fail(SUPERVISOR_FD, "a %s message cannot start a "
 		    "runner", proto_type_name(m.type));

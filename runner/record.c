@@ -135,6 +135,12 @@ record_make(struct weft_run *r)
 	rec.tasks = json_pack("{s:I, s:I, s:I, s:I}", "total",
 	    (json_int_t)r->ntasks, "ok", (json_int_t)ok, "failed",
 	    (json_int_t)failed, "cancelled", (json_int_t)cancelled);
+	/* A cluster run: tasks run more than once, queue entries lost. */
+	if (r->duplicated > 0)
+		json_object_set_new(rec.tasks, "duplicated",
+		    json_integer(r->duplicated));
+	if (r->lost > 0)
+		json_object_set_new(rec.tasks, "lost", json_integer(r->lost));
 	rec.strategy = r->strategy;
 	rec.concurrency = (long long)r->concurrency;
 	rec.summary = summary(r);

@@ -38,7 +38,7 @@ errors_text(const struct errlist *el)
  * values grafted into the params; the runner exits on any error (the
  * supervisor checked all of it before).
  */
-static struct job *
+struct job *
 job_of(int fd, const char *file, const char *text, json_t *setv)
 {
 	struct errlist	  el = { 0 };
@@ -87,8 +87,11 @@ runner_run(const struct proto_run *req)
 	pthread_mutex_init(&r->mu, NULL);
 	r->wdesc = plugin_load(fd, req->workload_path, WEFT_KIND_WORKLOAD,
 	    job->workload);
-	r->sdesc = plugin_load(fd, req->strategy_path, WEFT_KIND_STRATEGY,
-	    req->strategy);
+	if (req->cluster != NULL)	/* built in: runner/cluster.c */
+		r->sdesc = &cluster_strategy;
+	else
+		r->sdesc = plugin_load(fd, req->strategy_path,
+		    WEFT_KIND_STRATEGY, req->strategy);
 	r->wops = r->wdesc->ops;
 	r->sops = r->sdesc->ops;
 
@@ -102,6 +105,12 @@ runner_run(const struct proto_run *req)
 
 	/* The one place concurrency is clamped: to the strategy, the tasks. */
 	r->concurrency = (size_t)req->concurrency;
+	if (req->cluster != NULL) {
+		size_t c = cluster_prepare(r, req);
+
+		if (r->concurrency == 0)
+			r->concurrency = c;
+	}
 	if (r->concurrency == 0) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		r->concurrency = ncpu > 0 ? (size_t)ncpu : 1;
@@ -128,9 +137,12 @@ runner_run(const struct proto_run *req)
 	pthread_mutex_unlock(&r->mu);
 
 	r->t0 = now_mono();
+	r->wall0 = now_wall();
 	/* Report the first task at once. */
 	atomic_store(&r->last_progress, -(long long)(0.2 * 1e6));
-	if (r->sops->run(&host, r) != 0) {
+	if (req->cluster != NULL)
+		cluster_coordinate(r, req);
+	else if (r->sops->run(&host, r) != 0) {
 		if ((errs = errors_text(&job->doc->errs)) != NULL)
 			runner_fail(fd, "strategy %s: %s", req->strategy, errs);
 		runner_fail(fd, "strategy %s failed (see the log)",

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "common.h"
+#include "cluster.h"
 #include "proto.h"
 #include "weft/weft-plugin.h"
 
@@ -47,6 +48,7 @@ struct weft_run {
 	atomic_size_t			 done, failed;
 	atomic_llong			 units_done, units_total;
 	double				 t0;
+	double				 wall0;	/* t0 on the wall clock */
 	atomic_llong			 last_progress;	/* us since t0 */
 	pthread_mutex_t			 mu;	/* serializes messages */
 	int				 fd;	/* to the supervisor; -1 when
@@ -64,6 +66,10 @@ struct weft_run {
 	char				*lpath;
 	pthread_t			 jtid;
 	atomic_int			 jstop;
+	/* A cluster run (runner/cluster.c). */
+	struct work			*work;	/* we are a worker for it */
+	long long			 duplicated;	/* outcomes refused */
+	long long			 lost;	/* queue entries deleted */
 };
 
 struct weft_ctx {
@@ -110,6 +116,59 @@ const struct weft_plugin *plugin_load(int, const char *, int,
 extern const struct weft_host host;
 void	 host_crash_setup(void);
 void	 send_progress(struct weft_run *);
+void	 task_record(struct weft_run *, size_t, unsigned, struct outcome *);
+char	*outcome_text(struct weft_run *, struct outcome *, size_t *);
+int	 outcome_parse(const char *, size_t, struct outcome *, json_t **);
+
+/* run.c */
+struct job *job_of(int, const char *, const char *, json_t *);
+
+/* work.c: a cluster worker's queue (cluster.c fills and drains it) */
+struct commit {
+	size_t	 idx;
+	char	*text;
+	int	 lost;		/* an entry nobody owns any more */
+};
+
+struct work {
+	struct cluster_conf	 cc;
+	char			 key[160];
+	char			 consumer[128];
+	size_t			 slots;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;		/* space, commits, stop */
+	int			 efd;		/* readable: tasks, or over */
+	size_t			*q;		/* claimed, not yet started */
+	size_t			 qhead, qn, qcap;
+	size_t			*own;		/* claimed or in flight */
+	size_t			 nown, capown;
+	struct commit		*c;
+	size_t			 nc, capc;
+	int			 over;		/* no more tasks will come */
+	int			 stop;		/* threads: finish up */
+	atomic_int		 run_cancelled;	/* the run, not this node */
+	atomic_size_t		 idle_seq;
+	double			 avg_s;		/* a task's time, on average */
+	/* Counted for the log. */
+	size_t			 ran, ok, failed, stale, dead, lost;
+};
+
+int	 owned(struct work *, size_t);
+void	 own_del(struct work *, size_t);
+void	 efd_set(struct work *);
+void	 push(struct work *, size_t);
+void	 commit_add(struct work *, size_t, char *, int);
+size_t	 work_ahead(struct work *);
+
+/* cluster.c: strategy cluster (the coordinator) and its workers */
+void	 runner_work(const struct proto_work *) NORETURN;
+extern const struct weft_plugin cluster_strategy;
+size_t	 cluster_prepare(struct weft_run *, const struct proto_run *);
+int	 cluster_coordinate(struct weft_run *, const struct proto_run *);
+int	 work_next(struct weft_run *, size_t *);
+int	 work_idle(struct weft_ctx *, size_t);
+void	 work_done(struct weft_run *, size_t, struct outcome *);
+const char *work_node(const struct weft_run *);
 
 /* params.c: the params table and the declarative parser */
 extern const struct weft_params_api params_api;

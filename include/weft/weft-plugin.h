@@ -344,7 +344,12 @@ struct weft_strategy_api {
 
 	/* concurrency - the most tasks to run at once.  Any. */
 	size_t (*concurrency)(const struct weft_run *r);
-	/* ntasks - how many tasks the run has.  Any. */
+	/*
+	 * ntasks - how many tasks the run has, or 0 when that is not
+	 * known in advance (a cluster worker: tasks come as other nodes
+	 * leave them, next may then give any number, and a strategy
+	 * should hand out one task at a time).  Any.
+	 */
 	size_t (*ntasks)(const struct weft_run *r);
 	/* params - the job's strategy_params mapping, or NULL.  Run. */
 	const struct weft_node *(*params)(const struct weft_run *r);

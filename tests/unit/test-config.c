@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common.h"
+#include "cluster.h"
 
 static char dir[64];
 
@@ -298,6 +299,119 @@ test_config(void **state)
 	errlist_clear(&el);
 }
 
+/* addr - parse a Redis address: its string for people, or the cause. */
+static const char *
+addr(const char *s, struct redis_addr *a)
+{
+	static char	 out[256];
+	char		*cause, *str;
+
+	if (redis_addr_parse(s, a, &cause) != 0) {
+		snprintf(out, sizeof out, "%s", cause);
+		free(cause);
+		return out;
+	}
+	str = redis_addr_string(a);
+	snprintf(out, sizeof out, "%s", str);
+	free(str);
+	return out;
+}
+
+static void
+test_cluster(void **state)
+{
+	struct redis_addr	 a;
+	struct errlist		 el = { 0 };
+	struct config		*c;
+	struct cluster_conf	 back;
+	json_t			*j;
+	char			 path[128], *cause;
+	int			 bad;
+
+	assert_string_equal(addr("10.0.0.5:6380", &a), "10.0.0.5:6380");
+	assert_string_equal(a.host, "10.0.0.5");
+	assert_int_equal(a.port, 6380);
+	redis_addr_clear(&a);
+	assert_string_equal(addr("redis", &a), "redis:6379");
+	redis_addr_clear(&a);
+	assert_string_equal(addr("[::1]:7000", &a), "[::1]:7000");
+	assert_string_equal(a.host, "::1");
+	redis_addr_clear(&a);
+	assert_string_equal(addr("unix:/run/redis/redis.sock", &a),
+	    "unix:/run/redis/redis.sock");
+	redis_addr_clear(&a);
+	assert_string_equal(addr("redis://weft:s3cret@h:6390/2", &a),
+	    "h:6390/2");
+	assert_string_equal(a.user, "weft");
+	assert_string_equal(a.password, "s3cret");
+	assert_int_equal(a.db, 2);
+	redis_addr_clear(&a);
+	assert_string_equal(addr("redis://pw@h", &a), "h:6379");
+	assert_null(a.user);
+	assert_string_equal(a.password, "pw");
+	redis_addr_clear(&a);
+	assert_string_equal(addr("h:0", &a),
+	    "\"h:0\": the port must be 1 to 65535");
+	assert_string_equal(addr("[::1", &a),
+	    "\"[::1\": an IPv6 address needs its closing ]");
+	assert_string_equal(addr("unix:run/redis.sock", &a),
+	    "\"unix:run/redis.sock\": expected unix:/absolute/path");
+	assert_string_equal(addr("redis://h/x", &a),
+	    "\"redis://h/x\": the database after / must be a number");
+	assert_string_equal(addr("rediss://h", &a),
+	    "\"rediss://h\": only redis:// URLs (Debian's hiredis has no "
+	    "TLS: use a private network or a tunnel)");
+
+	write_file("weftd.yaml", "cluster:\n  redis: redis://u:pw@h:1/3\n"
+	    "  node: n1\n  lease: 2s\n  max_deliveries: 4\n"
+	    "  worker: {slots: 3, strategy: coro}\n");
+	snprintf(path, sizeof path, "%s/weftd.yaml", dir);
+	c = config_load(path, NULL, &el, &bad);
+	assert_non_null(c);
+	assert_non_null(c->cluster);
+	assert_string_equal(c->cluster->redis, "h:1/3");
+	assert_string_equal(c->cluster->node, "n1");
+	assert_int_equal(c->cluster->lease_ms, 2000);
+	assert_int_equal(c->cluster->max_deliveries, 4);
+	assert_int_equal(c->cluster->worker, 1);
+	assert_int_equal(c->cluster->slots, 3);
+	assert_string_equal(c->cluster->strategy, "coro");
+	/* What a runner gets, and back: the password goes with it. */
+	j = cluster_conf_json(c->cluster);
+	assert_int_equal(cluster_conf_from_json(j, &back, &cause), 0);
+	assert_string_equal(back.addr.password, "pw");
+	assert_string_equal(back.redis, "h:1/3");
+	assert_int_equal(back.lease_ms, 2000);
+	free(back.redis);
+	redis_addr_clear(&back.addr);
+	free(back.node);
+	free(back.strategy);
+	json_decref(j);
+	config_free(c);
+	errlist_clear(&el);
+
+	write_file("weftd.yaml", "cluster:\n  redis: h:99999\n"
+	    "  lease: 100ms\n  worker: {strategy: cluster}\n  nodes: 3\n");
+	c = config_load(path, NULL, &el, &bad);
+	assert_null(c);
+	assert_int_equal(el.n, 1);
+	assert_non_null(strstr(el.v[0], "weftd.yaml:5:3: cluster.nodes: unknown key "
+	    "\"nodes\""));
+	errlist_clear(&el);
+	write_file("weftd.yaml", "cluster:\n  redis: h:99999\n"
+	    "  lease: 100ms\n  worker: {strategy: cluster}\n");
+	c = config_load(path, NULL, &el, &bad);
+	assert_null(c);
+	assert_int_equal(el.n, 3);
+	assert_non_null(strstr(el.v[0], "weftd.yaml:2:10: cluster.redis: \"h:99999\": "
+	    "the port must be 1 to 65535"));
+	assert_non_null(strstr(el.v[1], "weftd.yaml:3:10: cluster.lease: a lease "
+	    "under 300ms would be taken over before it is renewed"));
+	assert_non_null(strstr(el.v[2], "weftd.yaml:4:22: cluster.worker.strategy: expected "
+	    "a local strategy such as threads, coro or fork, got \"cluster\""));
+	errlist_clear(&el);
+}
+
 static int
 setup(void **state)
 {
@@ -322,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_bad_jobs),
 		cmocka_unit_test(test_hostile_yaml),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_cluster),
 	};
 
 	log_init("test", 0, LOG_TO_STDERR);

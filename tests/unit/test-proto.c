@@ -105,8 +105,22 @@ test_refused(void **state)
 	    "\"failed\":1,\"cancelled\":0},\"latency\":{\"p50\":0,\"p95\":0,"
 	    "\"p99\":0,\"max\":0},\"results\":[],\"failures\":[],"
 	    "\"cancelled\":false}", &m),
-	    "record message: tasks: expected {total, ok, failed, cancelled} "
-	    "that add up");
+	    "record message: tasks: expected {total, ok, failed, cancelled[, "
+	    "duplicated, lost]} that add up");
+	assert_string_equal(decode_text("{\"type\":\"record\",\"strategy\":"
+	    "\"x\",\"concurrency\":1,\"tasks\":{\"total\":2,\"ok\":1,"
+	    "\"failed\":1,\"cancelled\":0,\"lost\":-1},\"latency\":{\"p50\":0,"
+	    "\"p95\":0,\"p99\":0,\"max\":0},\"results\":[],\"failures\":[],"
+	    "\"cancelled\":false}", &m),
+	    "record message: tasks: expected {total, ok, failed, cancelled[, "
+	    "duplicated, lost]} that add up");
+	/* A cluster run's counts are accepted. */
+	assert_string_equal(decode_text("{\"type\":\"record\",\"strategy\":"
+	    "\"x\",\"concurrency\":1,\"tasks\":{\"total\":2,\"ok\":1,"
+	    "\"failed\":1,\"cancelled\":0,\"duplicated\":3,\"lost\":1},"
+	    "\"latency\":{\"p50\":0,\"p95\":0,\"p99\":0,\"max\":0},"
+	    "\"results\":[],\"failures\":[],\"cancelled\":false}", &m), "");
+	proto_clear(&m);
 	assert_string_equal(decode_text("{\"type\":\"trace\",\"tasks\":"
 	    "[[0,0.1,0.2,0,9]],\"not_kept\":0}", &m),
 	    "trace message: task 0 is not [task, start, end, lane, state]");
