@@ -53,6 +53,7 @@ struct conn {
 	int			 closing;
 	int			 trusted;	/* may change state */
 	struct event		*ev_idle;	/* no request in time */
+	json_t			*captured;	/* control_query: the reply */
 	TAILQ_ENTRY(conn)	 entry;
 };
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
@@ -138,6 +139,11 @@ conn_reply(struct conn *c, json_t *o)
 	if (json_object_get(o, "ok") == NULL)
 		json_object_set_new(o, "ok", json_true());
 	c->waiting = 0;
+	if (c->bev == NULL) {		/* control_query */
+		json_decref(c->captured);
+		c->captured = o;
+		return;
+	}
 	send_line(c, o);
 	if (!c->closing)
 		await_request(c);	/* another may follow */
@@ -327,6 +333,27 @@ dispatch(struct conn *c, const char *line, size_t len)
 		(*h)->exec(c, req);
 	}
 	json_decref(req);
+}
+
+/*
+ * control_query - the reply a read-only command (one that answers at
+ * once) gives req, as the control socket would send it; for weftd's
+ * HTTP API.  NULL if cmd is not such a command.
+ */
+json_t *
+control_query(const char *cmd, json_t *req)
+{
+	static const struct handler *const readonly[] = { &ctl_status_entry,
+	    &ctl_jobs_entry, &ctl_job_show_entry, &ctl_runs_entry,
+	    &ctl_run_show_entry, &ctl_plugins_entry, &ctl_trace_entry, NULL };
+	struct conn c = { .bev = NULL };
+
+	for (const struct handler *const *h = readonly; *h != NULL; h++)
+		if (strcmp((*h)->name, cmd) == 0) {
+			(*h)->exec(&c, req);
+			return c.captured;
+		}
+	return NULL;
 }
 
 static void

@@ -107,9 +107,13 @@ rss_bytes(void)
 static void
 on_metrics(struct evhttp_request *req, void *arg)
 {
-	struct evbuffer	*b = evbuffer_new();
+	struct evbuffer	*b;
 	struct jobstat	*s;
 	size_t		 i;
+
+	if (!http_readable(req))
+		return;
+	b = evbuffer_new();
 
 	evbuffer_add_printf(b, "# HELP weft_runs_total Runs ended, by job "
 	    "and status.\n# TYPE weft_runs_total counter\n");
@@ -192,8 +196,12 @@ on_metrics(struct evhttp_request *req, void *arg)
 static void
 on_health(struct evhttp_request *req, void *arg)
 {
-	struct evbuffer	*b = evbuffer_new();
+	struct evbuffer	*b;
 	const char	*why = state_problem();
+
+	if (!http_readable(req))
+		return;
+	b = evbuffer_new();
 
 	/* Runs go on, but what they record is not safe on disk yet. */
 	if (why != NULL)
@@ -223,7 +231,7 @@ metrics_listen(const char *addr, char **cause)
 	colon = strrchr(host, ':');
 	if (colon == NULL || (port = strtol(colon + 1, NULL, 10)) <= 0 ||
 	    port > 65535) {
-		xasprintf(cause, "metrics_listen: expected HOST:PORT, got "
+		xasprintf(cause, "http_listen: expected HOST:PORT, got "
 		    "\"%s\"", addr);
 		free(host);
 		return -1;
@@ -234,16 +242,24 @@ metrics_listen(const char *addr, char **cause)
 	http = evhttp_new(weftd.base);
 	evhttp_set_cb(http, "/metrics", on_metrics, NULL);
 	evhttp_set_cb(http, "/health", on_health, NULL);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	api_attach(http);
+	/* All, so that the handlers answer 405 (evhttp would say 501). */
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT);
+	evhttp_set_max_headers_size(http, HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(http, 4096);	/* the login form */
+	evhttp_set_timeout(http, HTTP_TIMEOUT_S);
 	if (evhttp_bind_socket(http, host, (unsigned short)port) != 0) {
-		xasprintf(cause, "metrics_listen: cannot listen on %s: %s",
+		xasprintf(cause, "http_listen: cannot listen on %s: %s",
 		    addr, strerror(errno));
 		evhttp_free(http);
 		http = NULL;
 		free(host);
 		return -1;
 	}
-	log_info("metrics on http://%s/metrics", addr);
+	log_info("HTTP on http://%s/ (/metrics, /health, /api/)", addr);
 	free(host);
 	runs_observe(on_run, NULL);
 	return 0;
@@ -254,6 +270,7 @@ metrics_close(void)
 {
 	struct jobstat *s;
 
+	web_close();
 	if (http != NULL)
 		evhttp_free(http);
 	http = NULL;

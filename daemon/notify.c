@@ -25,7 +25,8 @@ static void
 on_run(enum run_event ev, const struct run *r, const json_t *rec,
     enum run_status st, void *arg)
 {
-	notify_status();
+	if (ev != RUN_PROGRESS)
+		notify_status();
 }
 
 /* notify_init - take NOTIFY_SOCKET from the environment (and hide it
