@@ -12,6 +12,8 @@
  *   anchors lines N            N lines of 40-120 random bytes (to stdout)
  *   anchors resp FILE          the lines of FILE as RESP SET n line
  *                              commands, for redis-cli --pipe (stdout)
+ *   anchors xadd N [KEY]       N commands XADD KEY 0-(i+1) t i, as
+ *                              strategy cluster enqueues (RESP, stdout)
  */
 #include <sys/wait.h>
 
@@ -91,6 +93,27 @@ main(int argc, char **argv)
 	double		t0;
 	long		n;
 
+	if (argc == 4 && strcmp(argv[1], "xadd") == 0) {
+		const char *key = argv[3];
+
+		n = atol(argv[2]);
+		for (long i = 0; i < n; i++) {
+			char id[32], t[32];
+			int  il, tl;
+
+			il = snprintf(id, sizeof id, "0-%ld", i + 1);
+			tl = snprintf(t, sizeof t, "%ld", i);
+			printf("*5\r\n$4\r\nXADD\r\n$%zu\r\n%s\r\n$%d\r\n%s"
+			    "\r\n$1\r\nt\r\n$%d\r\n%s\r\n", strlen(key), key,
+			    il, id, tl, t);
+		}
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "xadd") == 0) {
+		char *v[] = { argv[0], argv[1], argv[2], "bench:xadd", NULL };
+
+		return main(4, v);
+	}
 	if (argc != 3)
 		return 2;
 	what = argv[1];

@@ -39,14 +39,14 @@ journal_path(const char *state_dir, long long id)
 }
 
 /*
- * journal_outcome - append one finished task's line to buf (at least
- * JOURNAL_LINE_MAX bytes free unless result or error is set), by hand:
- * it is the one line written per task, a million times for a big run.
- * Returns the bytes written.
+ * journal_outcome - append one finished task's line to buf (room for
+ * it: journal_outcome_len), by hand: it is the one line written per
+ * task, a million times for a big run.  result is the task's result as
+ * journal_result_text made it, or NULL.  Returns the bytes written.
  */
 size_t
 journal_outcome(char *buf, size_t idx, int state, unsigned attempts,
-    long long micros, const json_t *result, const char *error)
+    long long micros, const char *result, const char *error)
 {
 	char	*p = buf, tmp[24];
 	int	 n;
@@ -66,13 +66,11 @@ journal_outcome(char *buf, size_t idx, int state, unsigned attempts,
 		micros = 0;
 	p += sprintf(p, "%u,%lld", attempts, micros);
 	if (result != NULL || error != NULL) {
-		char *r = result ? json_dumps(result, JSON_COMPACT |
-		    JSON_ENCODE_ANY) : NULL;
 		json_t *e = error ? json_string(error) : NULL;
 		char *es = e ? json_dumps(e, JSON_ENCODE_ANY) : NULL;
 
-		p += sprintf(p, ",%s,%s", r ? r : "null", es ? es : "null");
-		free(r);
+		p += sprintf(p, ",%s,%s", result ? result : "null",
+		    es ? es : "null");
 		free(es);
 		json_decref(e);
 	}
@@ -81,18 +79,23 @@ journal_outcome(char *buf, size_t idx, int state, unsigned attempts,
 	return (size_t)(p - buf);
 }
 
+/* journal_result_text - a result as journal_outcome takes it (malloc'd;
+ * NULL for none). */
+char *
+journal_result_text(const json_t *result)
+{
+	return result ? json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) :
+	    NULL;
+}
+
 /* journal_outcome_len - the room journal_outcome needs for this task. */
 size_t
-journal_outcome_len(const json_t *result, const char *error)
+journal_outcome_len(const char *result, const char *error)
 {
 	size_t	 n = JOURNAL_LINE_MAX;
-	char	*r;
 
-	if (result != NULL && (r = json_dumps(result, JSON_COMPACT |
-	    JSON_ENCODE_ANY)) != NULL) {
-		n += strlen(r);
-		free(r);
-	}
+	if (result != NULL)
+		n += strlen(result);
 	if (error != NULL)
 		n += 6 * strlen(error) + 2;	/* \u00XX at worst */
 	return n + 16;

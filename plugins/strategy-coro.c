@@ -469,12 +469,22 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 static void *
 loop_main(void *arg)
 {
-	struct loop	*l = arg;
-	struct event	*tick;
-	struct timeval	 tv = { 0, 50000 };
+	struct loop		*l = arg;
+	struct event		*tick;
+	struct event_config	*cfg;
+	struct timeval		 tv = { 0, 50000 };
 
 	this_loop = l;
-	if ((l->base = event_base_new()) == NULL ||
+	/* epoll's change list turns a del + add of the same fd within
+	 * one turn of the loop (curl moving a socket from writing to
+	 * reading) into one epoll_ctl. */
+	if ((cfg = event_config_new()) != NULL)
+		event_config_set_flag(cfg,
+		    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	l->base = cfg != NULL ? event_base_new_with_config(cfg) : NULL;
+	if (cfg != NULL)
+		event_config_free(cfg);
+	if (l->base == NULL ||
 	    (l->ctx = l->s->ctx_open(l->r, l->id)) == NULL) {
 		l->failed = 1;
 		goto out;

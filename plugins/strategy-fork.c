@@ -8,11 +8,15 @@
  * checked:
  *   to a worker:    u32 count, then count u64 task numbers (count 0: exit)
  *   from a worker:  u32 length, u64 task number, outcome text
- * A worker answers its tasks in the order it got them, so the parent
- * knows which task a worker was running when it died: the oldest one
- * not yet answered.  That task is failed with the signal's name (or run
- * again if the job has retries), tasks queued behind it go back to the
- * queue, a new worker takes its place, and the run goes on.
+ * A worker answers its tasks in the order it got them.  The outcomes of
+ * tasks that took under 20 us wait and go with the rest of the batch in
+ * one write; any longer task's outcome goes at once, with what waited.
+ * Before each task a worker counts it in a page it shares with the
+ * parent, so the parent knows which task a worker was running when it
+ * died: that task is failed with the signal's name (or run again if the
+ * job has retries); the short tasks it had finished but not yet
+ * answered, and those queued behind, go back to the queue; a new worker
+ * takes its place, and the run goes on.
  *
  * strategy_params:
  *   max_tasks_per_child: replace a worker after this many tasks (0: never)
@@ -24,6 +28,7 @@
  * workload decides: exec stops its program), their outcomes are kept,
  * and the tasks they had not started stay pending (resume runs them).
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -40,6 +45,8 @@
 #include <weft/weft-plugin.h>
 
 #define FRAME_MAX	(16u * 1024 * 1024)
+#define HOLD_NS		20000		/* shorter tasks' outcomes wait */
+#define OUTBUF_MAX	65536		/* at most this much waits */
 
 extern const struct weft_plugin weft_plugin;
 
@@ -66,6 +73,7 @@ struct pool {
 	unsigned long		 max_per_child;
 	unsigned		 next_id;
 	int			 exhausted;	/* run_next said no more */
+	uint64_t		*started;	/* shared: tasks each began */
 };
 
 /* ---- the worker process ---- */
@@ -92,11 +100,48 @@ full(int fd, void *buf, size_t len, int writing)
 #define read_full(fd, buf, len)		full((fd), (buf), (len), 0)
 #define write_full(fd, buf, len)	full((fd), (void *)(buf), (len), 1)
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The outcomes a worker holds back, framed, ready to write. */
+struct outbuf {
+	unsigned char	*b;
+	size_t		 len, cap;
+};
+
+static void
+out_add(struct outbuf *o, const void *p, size_t len)
+{
+	if (o->cap - o->len < len) {
+		while (o->cap - o->len < len)
+			o->cap = o->cap ? 2 * o->cap : 4096;
+		if ((o->b = realloc(o->b, o->cap)) == NULL)
+			_exit(4);
+	}
+	memcpy(o->b + o->len, p, len);
+	o->len += len;
+}
+
+static void
+out_flush(struct outbuf *o, int fd)
+{
+	if (o->len > 0 && write_full(fd, o->b, o->len) != 0)
+		_exit(5);
+	o->len = 0;
+}
+
 static void
 worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
-    unsigned slot, int fd)
+    unsigned slot, int fd, uint64_t *started)
 {
 	struct weft_ctx	*c;
+	struct outbuf	 ob = { 0 };
 	uint32_t	 count;
 	uint64_t	*idx = NULL;
 	size_t		 cap = 0;
@@ -118,18 +163,27 @@ worker_main(const struct weft_host *h, struct weft_run *r, unsigned id,
 			size_t		 len;
 			char		*out;
 			uint32_t	 flen;
+			uint64_t	 t0;
 
 			/* Cancelled: the rest of the batch stays pending. */
 			if (h->strategy->cancelled(r))
 				break;
+			/* Counted before it starts: if this process dies,
+			 * the parent knows which task it was in. */
+			__atomic_store_n(started, *started + 1,
+			    __ATOMIC_RELEASE);
+			t0 = now_ns();
 			out = h->strategy->capture(c, (size_t)idx[i], &len);
 			flen = (uint32_t)(len + sizeof idx[i]);
-			if (write_full(fd, &flen, sizeof flen) != 0 ||
-			    write_full(fd, &idx[i], sizeof idx[i]) != 0 ||
-			    write_full(fd, out, len) != 0)
-				_exit(5);
+			out_add(&ob, &flen, sizeof flen);
+			out_add(&ob, &idx[i], sizeof idx[i]);
+			out_add(&ob, out, len);
 			free(out);
+			if (now_ns() - t0 >= HOLD_NS || ob.len >= OUTBUF_MAX ||
+			    i + 1 == count)
+				out_flush(&ob, fd);
 		}
+		out_flush(&ob, fd);
 	}
 	h->strategy->ctx_close(c);
 	_exit(0);
@@ -145,6 +199,7 @@ spawn(struct pool *p, struct worker *w)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -1;
+	p->started[w - p->w] = 0;
 	if ((pid = fork()) < 0) {
 		close(sv[0]);
 		close(sv[1]);
@@ -152,11 +207,14 @@ spawn(struct pool *p, struct worker *w)
 	}
 	w->id = p->next_id++;
 	if (pid == 0) {
+		uint64_t *started = &p->started[w - p->w];
+
 		close(sv[0]);
 		for (size_t i = 0; i < p->nw; i++)
 			if (p->w[i].pid > 0 && p->w[i].fd >= 0)
 				close(p->w[i].fd);
-		worker_main(p->h, p->r, w->id, (unsigned)(w - p->w), sv[1]);
+		worker_main(p->h, p->r, w->id, (unsigned)(w - p->w), sv[1],
+		    started);
 	}
 	close(sv[1]);
 	w->pid = pid;
@@ -277,7 +335,17 @@ bury(struct pool *p, struct worker *w, const char *garbage)
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (w->n > 0) {
-		size_t crashed = w->sent[w->head];
+		uint64_t	began = __atomic_load_n(&p->started[w - p->w],
+				    __ATOMIC_ACQUIRE);
+		size_t		in = 0, crashed;
+
+		/* The task it was in: the last it began.  (None began
+		 * since its last answer: the oldest unanswered is
+		 * blamed, so that a worker that cannot start at all
+		 * fails tasks rather than loop.) */
+		if (began > w->tasks_done && began - w->tasks_done <= w->n)
+			in = (size_t)(began - w->tasks_done - 1);
+		crashed = w->sent[(w->head + in) % w->cap];
 
 		if (garbage != NULL)
 			snprintf(why, sizeof why, "worker %u sent a bad "
@@ -293,10 +361,16 @@ bury(struct pool *p, struct worker *w, const char *garbage)
 		if (!p->h->strategy->cancelled(p->r)) {
 			p->h->log(&weft_plugin, WEFT_LOG_WARN, "task %zu: %s",
 			    crashed, why);
+			if (in > 0)
+				p->h->log(&weft_plugin, WEFT_LOG_INFO, "worker "
+				    "%u: %zu short tasks it had finished but "
+				    "not answered yet run again", w->id, in);
 			if (p->h->strategy->lost(p->r, crashed, w->id, why))
 				requeue(p, crashed);
-			for (size_t i = 1; i < w->n; i++)
-				requeue(p, w->sent[(w->head + i) % w->cap]);
+			for (size_t i = 0; i < w->n; i++)
+				if (i != in)
+					requeue(p, w->sent[(w->head + i) %
+					    w->cap]);
 		}
 	} else if (!w->retiring && (!WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0))
@@ -465,13 +539,21 @@ fork_run(const struct weft_host *h, struct weft_run *r)
 	p.batch = (size_t)prm.batch;
 	p.max_per_child = (unsigned long)prm.max_per_child;
 	p.nw = h->strategy->concurrency(r);
-	/* Few tasks: small batches, so that no worker sits idle. */
+	/* Few tasks (or not known: 0): small batches, so that no worker
+	 * sits idle. */
 	if (p.batch > ntasks / (p.nw * 8))
 		p.batch = ntasks / (p.nw * 8) ? ntasks / (p.nw * 8) : 1;
 	p.w = calloc(p.nw, sizeof *p.w);
 	pfd = calloc(p.nw, sizeof *pfd);
-	if (p.w == NULL || pfd == NULL)
+	p.started = mmap(NULL, p.nw * sizeof *p.started, PROT_READ |
+	    PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p.w == NULL || pfd == NULL || p.started == MAP_FAILED) {
+		free(p.w);
+		free(pfd);
+		if (p.started != MAP_FAILED)
+			munmap(p.started, p.nw * sizeof *p.started);
 		return -1;
+	}
 	for (size_t i = 0; i < p.nw; i++)
 		p.w[i].pid = -1;
 	for (size_t i = 0; i < p.nw; i++) {
@@ -550,6 +632,7 @@ out:
 	free(p.w);
 	free(pfd);
 	free(p.requeue);
+	munmap(p.started, p.nw * sizeof *p.started);
 	return rc;
 }
 

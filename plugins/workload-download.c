@@ -406,12 +406,11 @@ multi_new(const struct weft_host *h, struct event_base *base)
 static CURL *
 easy_get(struct multi *m)
 {
-	if (m->nidle > 0) {
-		CURL *e = m->idle[--m->nidle];
-
-		curl_easy_reset(e);
-		return e;
-	}
+	/* No curl_easy_reset: setup() sets every option a transfer on
+	 * the loop uses, and a reset costs more than the transfer's own
+	 * bookkeeping. */
+	if (m->nidle > 0)
+		return m->idle[--m->nidle];
 	return curl_easy_init();
 }
 

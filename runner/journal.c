@@ -114,6 +114,7 @@ flush(struct weft_run *r)
 		    &r->next, memory_order_relaxed), i, run_lo = 0;
 	int	 wrote = 0, in_run = 0, gap = 0;
 	json_t	*ranges = NULL;
+	char	*rtext;
 
 	if (r->jfd < 0)
 		return;
@@ -140,10 +141,11 @@ flush(struct weft_run *r)
 			in_run = 1;
 			continue;
 		}
-		room(journal_outcome_len(t->result, t->error));
+		rtext = journal_result_text(t->result);
+		room(journal_outcome_len(rtext, t->error));
 		buflen += journal_outcome(buf + buflen, i, st, t->attempts,
-		    (long long)((t->end - t->start) * 1e6), t->result,
-		    t->error);
+		    (long long)((t->end - t->start) * 1e6), rtext, t->error);
+		free(rtext);
 next:
 		if (in_run)
 			range(&ranges, run_lo, i - 1);
@@ -232,6 +234,27 @@ adopt(struct weft_run *r)
 
 static int	wake[2] = { -1, -1 };	/* journal_end wakes the thread */
 
+/*
+ * The journal thread works (allocates, formats, writes) only while it
+ * holds jbusy, and a fork (a fork strategy's workers) takes jbusy
+ * first: so a worker never starts with a lock the journal thread held
+ * at that instant (an allocator's, stdio's, r->mu), which it would wait
+ * on forever.
+ */
+static pthread_mutex_t	jbusy = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+fork_prepare(void)
+{
+	pthread_mutex_lock(&jbusy);
+}
+
+static void
+fork_done(void)
+{
+	pthread_mutex_unlock(&jbusy);
+}
+
 static void *
 journal_main(void *arg)
 {
@@ -240,10 +263,13 @@ journal_main(void *arg)
 			    { r->lfd, POLLIN, 0 } };
 
 	while (!atomic_load(&r->jstop)) {
-		if (poll(pfd, r->lfd >= 0 ? 2 : 1, JOURNAL_EVERY_MS) > 0 &&
-		    (pfd[1].revents & POLLIN))
+		int n = poll(pfd, r->lfd >= 0 ? 2 : 1, JOURNAL_EVERY_MS);
+
+		pthread_mutex_lock(&jbusy);
+		if (n > 0 && (pfd[1].revents & POLLIN))
 			adopt(r);
 		flush(r);
+		pthread_mutex_unlock(&jbusy);
 	}
 	return NULL;
 }
@@ -299,6 +325,7 @@ journal_start(struct weft_run *r, const struct proto_run *req)
 		json_decref(o);
 	}
 	if (pipe2(wake, O_CLOEXEC) != 0 ||
+	    pthread_atfork(fork_prepare, fork_done, fork_done) != 0 ||
 	    pthread_create(&r->jtid, NULL, journal_main, r) != 0)
 		fatalx("cannot start the journal thread");
 }
@@ -332,9 +359,12 @@ journal_carry(struct weft_run *r, const char *path)
 			r->journaled = xcalloc(r->ntasks + 1, 1);
 		r->journaled[i] = 1;	/* journaled below, as they were */
 		if (r->jfd >= 0) {
-			room(journal_outcome_len(o->result, NULL));
+			char *rtext = journal_result_text(o->result);
+
+			room(journal_outcome_len(rtext, NULL));
 			buflen += journal_outcome(buf + buflen, i, T_OK,
-			    o->attempts, o->micros, o->result, NULL);
+			    o->attempts, o->micros, rtext, NULL);
+			free(rtext);
 		}
 	}
 	journal_free(j);
