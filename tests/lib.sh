@@ -126,11 +126,12 @@ wctl() {
 	"$WEFTCTL" -s "$T/sock" "$@"
 }
 
-# child_of PID - the first child process of PID (waits up to 5 s).
+# child_of PID [SECONDS] - the first child process of PID (waits up to
+# SECONDS, 5 by default).
 child_of() {
 	c=
 	i=0
-	while [ -z "$c" ] && [ $i -lt 100 ]; do
+	while [ -z "$c" ] && [ $i -lt $((${2:-5} * 20)) ]; do
 		c=$(pgrep -P "$1" | head -n 1)
 		[ -n "$c" ] || sleep 0.05
 		i=$((i + 1))

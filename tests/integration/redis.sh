@@ -37,6 +37,14 @@ sample_ok() {
 	return $bad
 }
 for s in inline threads coro fork; do
+	# libasan 8 (gcc 12) does not lock its allocator across fork():
+	# a fork worker can inherit a size-class lock another thread of
+	# the runner held (seen: freeReplyObject waiting forever in the
+	# child).  glibc's malloc is fork-safe; the default build runs it.
+	if [ $s = fork ] && [ "${WEFT_SANITIZERS:-no}" != no ]; then
+		ok "fork: skipped under the sanitizers (libasan and fork) # SKIP"
+		continue
+	fi
 	rcli FLUSHALL > /dev/null
 	out=$(wctl run load --strategy $s --wait)
 	expect_match "$s: run ok" '^run [0-9]+: ok$' "$out"
