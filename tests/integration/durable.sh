@@ -27,12 +27,14 @@ strategy: coro
 concurrency: 2
 resume: auto"
 
-# restart - start weftd again after a kill.
+# restart - start weftd again after a kill.  The socket appears before
+# weftd reads the journals; a request is answered only after, so one
+# round trip makes what recovery logs readable.
 restart() {
 	wait "$WEFTD_PID" 2>/dev/null
 	WEFTD_PID=
 	rm -f "$T/sock"		# the killed one's, stale
-	start_weftd
+	start_weftd && wctl status > /dev/null
 }
 
 # pgid_gone PGID - no process of that group is left.
