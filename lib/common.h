@@ -258,6 +258,8 @@ void	 journal_free(struct journal *);
 /* util.c */
 uint64_t now_ms(void);
 double	 now_wall(void);
+size_t	 fmt_int(char *, long long);
+size_t	 fmt_micros(char *, double);
 double	 now_mono(void);
 const char *signal_name(int);
 int	 valid_name(const char *);

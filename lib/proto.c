@@ -221,6 +221,45 @@ proto_encode(enum proto_type t, const void *b)
 	return o;
 }
 
+/*
+ * proto_trace_text - the TRACE message for n tasks, as text, written
+ * directly rather than through proto_encode: a timeline holds up to
+ * trace_max (a million) tasks, and building a jansson array of arrays
+ * and printing its doubles to 17 digits took 34 ms for 20,000 tasks
+ * (1.5 ms this way).  Times are kept to the microsecond.  The result
+ * decodes with proto_decode like any message (*len gets its length).
+ */
+char *
+proto_trace_text(const struct proto_trace_row *v, size_t n,
+    long long not_kept, size_t *len)
+{
+	/* A row: 3 ints of at most 20 characters, 2 times of at most 32. */
+	size_t	 cap = 64 + n * (3 * 20 + 2 * 32 + 8), l = 0;
+	char	*p = xmalloc(cap);
+
+	l += (size_t)snprintf(p, cap, "{\"type\":\"%s\",\"tasks\":[",
+	    types[PROTO_TRACE].name);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			p[l++] = ',';
+		p[l++] = '[';
+		l += fmt_int(p + l, v[i].task);
+		p[l++] = ',';
+		l += fmt_micros(p + l, v[i].start);
+		p[l++] = ',';
+		l += fmt_micros(p + l, v[i].end);
+		p[l++] = ',';
+		l += fmt_int(p + l, v[i].lane);
+		p[l++] = ',';
+		l += fmt_int(p + l, v[i].state);
+		p[l++] = ']';
+	}
+	l += (size_t)snprintf(p + l, cap - l, "],\"not_kept\":%lld}",
+	    not_kept);
+	*len = l;
+	return p;
+}
+
 /* proto_send - send one message on fd (blocking).  0, or -1 (errno). */
 int
 proto_send(int fd, enum proto_type t, const void *b)

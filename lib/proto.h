@@ -117,6 +117,13 @@ struct proto_trace {
 	long long	 not_kept;
 };
 
+/* One task of a timeline, for proto_trace_text. */
+struct proto_trace_row {
+	long long	 task;
+	double		 start, end;	/* seconds since the run began */
+	int		 lane, state;	/* state: 1 ok, 2 failed, 3 cancelled */
+};
+
 struct proto_record {
 	const char	*strategy;
 	long long	 concurrency;
@@ -188,6 +195,8 @@ struct run_shared {
 const char	*proto_type_name(enum proto_type);
 json_t		*proto_encode(enum proto_type, const void *);
 int		 proto_send(int, enum proto_type, const void *);
+char		*proto_trace_text(const struct proto_trace_row *, size_t,
+		    long long, size_t *);
 int		 proto_decode(json_t *, struct proto_msg *, char *, size_t);
 int		 proto_parse(const unsigned char *, size_t, size_t *,
 		    struct proto_msg *, char *, size_t);

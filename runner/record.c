@@ -25,54 +25,73 @@ summary(struct weft_run *r)
 {
 	const char *const	*sk = r->wops->sum_keys;
 	const char *const	*ck = r->wops->count_keys;
-	json_t			*sum, *count, *o;
+	size_t			 nsk = 0, nck = 0;
+	json_t			*sum, *count, *o, **hist;
+	double			*total;
+	int			*integral;
 
 	if (sk == NULL && ck == NULL)
 		return NULL;
-	sum = json_object();
-	count = json_object();
-	for (size_t k = 0; sk != NULL && sk[k] != NULL; k++) {
-		double	 total = 0;
-		int	 integral = 1;
+	while (sk != NULL && sk[nsk] != NULL)
+		nsk++;
+	while (ck != NULL && ck[nck] != NULL)
+		nck++;
+	total = xcalloc(nsk + 1, sizeof *total);
+	integral = xcalloc(nsk + 1, sizeof *integral);
+	hist = xcalloc(nck + 1, sizeof *hist);
+	for (size_t k = 0; k < nsk; k++)
+		integral[k] = 1;
+	for (size_t k = 0; k < nck; k++)
+		hist[k] = json_object();
+	/* One pass over the tasks; counts are bumped in place. */
+	for (size_t i = 0; i < r->ntasks; i++) {
+		const json_t *res = r->recs[i].result;
 
-		for (size_t i = 0; i < r->ntasks; i++) {
-			json_t *v = json_object_get(r->recs[i].result, sk[k]);
+		if (res == NULL)
+			continue;
+		for (size_t k = 0; k < nsk; k++) {
+			json_t *v = json_object_get(res, sk[k]);
 
 			if (json_is_integer(v))
-				total += (double)json_integer_value(v);
+				total[k] += (double)json_integer_value(v);
 			else if (json_is_real(v)) {
-				total += json_real_value(v);
-				integral = 0;
+				total[k] += json_real_value(v);
+				integral[k] = 0;
 			}
 		}
-		json_object_set_new(sum, sk[k], integral ?
-		    json_integer((json_int_t)total) : json_real(total));
-	}
-	for (size_t k = 0; ck != NULL && ck[k] != NULL; k++) {
-		json_t *hist = json_object();
-
-		for (size_t i = 0; i < r->ntasks; i++) {
-			json_t		*v = json_object_get(r->recs[i].result,
-					    ck[k]);
-			char		 buf[64];
+		for (size_t k = 0; k < nck; k++) {
+			json_t		*v = json_object_get(res, ck[k]), *n;
+			char		 buf[24];
 			const char	*key;
 
 			if (json_is_string(v))
 				key = json_string_value(v);
 			else if (json_is_integer(v)) {
-				snprintf(buf, sizeof buf, "%lld",
-				    (long long)json_integer_value(v));
+				buf[fmt_int(buf, (long long)
+				    json_integer_value(v))] = '\0';
 				key = buf;
 			} else
 				continue;
-			json_object_set_new(hist, key, json_integer(
-			    json_integer_value(json_object_get(hist, key)) + 1));
+			if ((n = json_object_get(hist[k], key)) != NULL)
+				json_integer_set(n, json_integer_value(n) + 1);
+			else
+				json_object_set_new(hist[k], key,
+				    json_integer(1));
 		}
-		if (json_object_size(hist) > 0)	/* no task had one */
-			json_object_set_new(count, ck[k], hist);
-		else
-			json_decref(hist);
 	}
+	sum = json_object();
+	count = json_object();
+	for (size_t k = 0; k < nsk; k++)
+		json_object_set_new(sum, sk[k], integral[k] ?
+		    json_integer((json_int_t)total[k]) : json_real(total[k]));
+	for (size_t k = 0; k < nck; k++) {
+		if (json_object_size(hist[k]) > 0)	/* no task had one */
+			json_object_set(count, ck[k], hist[k]);
+		json_decref(hist[k]);
+	}
+	free(total);
+	free(integral);
+	free(hist);
 	o = json_object();
 	if (json_object_size(sum) != 0)
 		json_object_set(o, "sum", sum);
@@ -163,34 +182,35 @@ record_make(struct weft_run *r)
 }
 
 /*
- * trace_make - every task's start, end, lane and state, for timelines:
+ * trace_text - every task's start, end, lane and state, for timelines:
  * [task, start_s, end_s, lane, state] with state 1 ok, 2 failed,
- * 3 cancelled (a TRACE message).  At most trace_max tasks (weftd.yaml;
+ * 3 cancelled (a TRACE message's text).  At most trace_max tasks (weftd.yaml;
  * the first ones); the rest are only counted.  Tasks a resumed run
  * carried over did not run here, and are not in it.
  */
-json_t *
-trace_make(struct weft_run *r)
+char *
+trace_text(struct weft_run *r)
 {
-	struct proto_trace	 tr = { json_array(), 0 };
-	size_t			 kept = 0;
-	json_t			*o;
+	struct proto_trace_row	*rows;
+	size_t			 kept = 0, len, cap;
+	long long		 not_kept = 0;
+	char			*text;
 
+	cap = r->ntasks < r->trace_max ? r->ntasks : r->trace_max;
+	rows = xcalloc(cap ? cap : 1, sizeof *rows);
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct task_rec *t = &r->recs[i];
 
 		if (t->state == T_PENDING || t->carried)
 			continue;
 		if (kept == r->trace_max) {
-			tr.not_kept++;
+			not_kept++;
 			continue;
 		}
-		json_array_append_new(tr.tasks, json_pack("[I, f, f, i, i]",
-		    (json_int_t)i, t->start, t->end, (int)t->lane,
-		    (int)t->state));
-		kept++;
+		rows[kept++] = (struct proto_trace_row){ (long long)i,
+		    t->start, t->end, (int)t->lane, (int)t->state };
 	}
-	o = proto_encode(PROTO_TRACE, &tr);
-	json_decref(tr.tasks);
-	return o;
+	text = proto_trace_text(rows, kept, not_kept, &len);
+	free(rows);
+	return text;
 }

@@ -150,9 +150,7 @@ runner_run(const struct proto_run *req)
 	}
 	if (r->wops->fini != NULL)
 		r->wops->fini(r->wstate);
-	o = trace_make(r);
-	tr = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
+	tr = trace_text(r);
 	o = record_make(r);
 	rec = json_dumps(o, JSON_COMPACT);
 	json_decref(o);

@@ -175,7 +175,7 @@ extern const struct weft_params_api params_api;
 
 /* record.c: the record, its summary and percentiles, the timeline */
 json_t	*record_make(struct weft_run *);
-json_t	*trace_make(struct weft_run *);
+char	*trace_text(struct weft_run *);
 
 /* journal.c: the run's journal, and adoption by a new weftd */
 void	 journal_start(struct weft_run *, const struct proto_run *);

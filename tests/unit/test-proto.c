@@ -3,10 +3,12 @@
  * decodes to the same fields, and every malformed message is refused
  * with the reason before anyone reads it.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -167,6 +169,59 @@ test_recv(void **state)
 	close(fds[0]);
 }
 
+/* micros - fmt_micros as a string. */
+static const char *
+micros(double v)
+{
+	static char buf[32];
+
+	buf[fmt_micros(buf, v)] = '\0';
+	return buf;
+}
+
+static void
+test_trace_text(void **state)
+{
+	struct proto_trace_row	 rows[] = {
+		{ 0, 0, 0.0000005, 0, 1 },
+		{ 7, 1.5, 12345.6789012, 3, 2 },
+		{ 9, -0.25, 0.1, 12, 3 },
+	};
+	struct proto_msg	 m;
+	char			*text, buf[32];
+	size_t			 len;
+
+	assert_string_equal(micros(0), "0.000000");
+	assert_string_equal(micros(2.0000004), "2.000000");
+	assert_string_equal(micros(0.0000005), "0.000001");
+	assert_string_equal(micros(-0.25), "-0.250000");
+	assert_string_equal(micros(0.1), "0.100000");
+	assert_string_equal(micros(86400.123456), "86400.123456");
+	assert_string_equal(micros(NAN), "0.000000");
+	buf[fmt_int(buf, -9223372036854775807LL - 1)] = '\0';
+	assert_string_equal(buf, "-9223372036854775808");
+
+	text = proto_trace_text(rows, 3, 4, &len);
+	assert_string_equal(text, "{\"type\":\"trace\",\"tasks\":["
+	    "[0,0.000000,0.000001,0,1],[7,1.500000,12345.678901,3,2],"
+	    "[9,-0.250000,0.100000,12,3]],\"not_kept\":4}");
+	assert_int_equal(len, strlen(text));
+	/* It is a TRACE message like any other. */
+	assert_string_equal(decode_text(text, &m), "");
+	assert_int_equal(m.type, PROTO_TRACE);
+	assert_int_equal(json_array_size(m.u.trace.tasks), 3);
+	assert_int_equal(m.u.trace.not_kept, 4);
+	assert_true(json_real_value(json_array_get(json_array_get(
+	    m.u.trace.tasks, 1), 2)) == 12345.678901);
+	proto_clear(&m);
+	free(text);
+	text = proto_trace_text(NULL, 0, 0, &len);
+	assert_string_equal(decode_text(text, &m), "");
+	assert_int_equal(json_array_size(m.u.trace.tasks), 0);
+	proto_clear(&m);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -174,6 +229,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_recv),
+		cmocka_unit_test(test_trace_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
