@@ -175,8 +175,11 @@ finish() {
 
 # free_port - a loopback TCP port nothing listens on now.
 free_port() {
+	# Below Linux's ephemeral range (32768-60999), so that no outgoing
+	# connection of a test running beside this one can hold the port
+	# between this check and the bind (seen: EADDRINUSE).
 	while :; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
 			echo $p
 			return
