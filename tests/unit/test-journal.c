@@ -1,0 +1,126 @@
+/*
+ * test-journal.c - the journal's lines: a task's result is written so
+ * that it reads back as exactly the same JSON (strings with anything
+ * in them, integers, doubles to the last bit), and a journal with a
+ * torn last line still reads.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common.h"
+
+/* roundtrip - journal_result_text(o) reads back equal to o; the text. */
+static char *
+roundtrip(json_t *o)
+{
+	char	*text = journal_result_text(o);
+	json_t	*back;
+
+	assert_non_null(text);
+	back = json_loads(text, JSON_ALLOW_NUL | JSON_DECODE_ANY, NULL);
+	if (back == NULL || !json_equal(back, o))
+		fail_msg("%s did not read back as it was", text);
+	json_decref(back);
+	return text;
+}
+
+static void
+test_result_text(void **state)
+{
+	static const double reals[] = { 0.001234, 0.1, 1.0, 0.5e-6,
+	    12345.678901, -0.25, 1e-7, 1.0 / 3, 123456789.123, 9e9 + 0.5,
+	    1e300, -1e-300, 0.0, 4503599627370496.0, 2.0000000000000004 };
+	json_t	*o;
+	char	*t;
+
+	assert_null(journal_result_text(NULL));
+	o = json_pack("{s:s, s:i, s:f, s:f, s:b, s:n}", "url",
+	    "http://127.0.0.1:1/a?b=\"c\"&d=\\e", "status", 200, "ttfb_s",
+	    0.001234, "total_s", 0.0125, "ok", 1, "none");
+	t = roundtrip(o);
+	assert_string_equal(t, "{\"url\":\"http://127.0.0.1:1/a?b=\\\"c\\\"&"
+	    "d=\\\\e\",\"status\":200,\"ttfb_s\":0.001234,\"total_s\":0.0125,"
+	    "\"ok\":true,\"none\":null}");
+	free(t);
+	json_decref(o);
+	for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) {
+		o = json_pack("{s:f}", "x", reals[i]);
+		free(roundtrip(o));
+		json_decref(o);
+	}
+	/* Control characters, a NUL, UTF-8 and an escaped key. */
+	o = json_object();
+	json_object_set_new(o, "line\n\"k\"", json_stringn("a\0b\x01\t\r\n"
+	    "\xc3\xa9\xe2\x80\xa8/", 13));
+	json_object_set_new(o, "min", json_integer(-9223372036854775807LL -
+	    1));
+	free(roundtrip(o));
+	json_decref(o);
+	/* Nested values go through jansson, and still read back. */
+	o = json_pack("{s:[i, i], s:{s:s}}", "list", 1, 2, "map", "k", "v");
+	free(roundtrip(o));
+	json_decref(o);
+	o = json_string("not an object");
+	free(roundtrip(o));
+	json_decref(o);
+}
+
+static void
+test_read(void **state)
+{
+	char		 path[] = "/tmp/weft-test-journal.XXXXXX", *cause, *rt,
+			 line[512];
+	json_t		*res = json_pack("{s:s, s:f}", "url", "u", "t", 0.5);
+	struct journal	*j;
+	FILE		*f;
+	int		 fd;
+	size_t		 n;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs("{\"journal\":1,\"id\":7,\"job\":\"j\"}\n", f);
+	rt = journal_result_text(res);
+	n = journal_outcome(line, 3, 1, 1, 1500, rt, NULL);
+	assert_true(n < sizeof line);
+	fwrite(line, 1, n, f);
+	n = journal_outcome(line, 4, 2, 2, 10, NULL, "it \"broke\"\n");
+	fwrite(line, 1, n, f);
+	fputs("[17,1,1,10", f);		/* torn */
+	fclose(f);
+	free(rt);
+	j = journal_read(path, &cause);
+	if (j == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(j->id, 7);
+	assert_int_equal(j->skipped, 1);
+	assert_int_equal(j->finished, 2);
+	assert_true(j->ntasks > 4);
+	assert_int_equal(j->tasks[3].state, 1);
+	assert_int_equal(j->tasks[3].micros, 1500);
+	assert_true(json_equal(j->tasks[3].result, res));
+	assert_int_equal(j->tasks[4].state, 2);
+	assert_int_equal(j->tasks[4].attempts, 2);
+	assert_string_equal(j->tasks[4].error, "it \"broke\"\n");
+	journal_free(j);
+	unlink(path);
+	json_decref(res);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_result_text),
+		cmocka_unit_test(test_read),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
