@@ -25,6 +25,10 @@
 
 static void	on_retry(evutil_socket_t, short, void *);
 
+/* What a timeline file says of its run, beside the tasks. */
+static const char *const trace_keys[] = { "id", "job", "workload",
+    "strategy", "concurrency", "started", "wall_s", "status" };
+
 static json_t		*history;	/* records, oldest first */
 static long long	 next_id = 1;
 
@@ -296,6 +300,37 @@ append_line(const char *path, const json_t *o)
 }
 
 /*
+ * history_traces_dir - state_dir/traces (malloc'd), made if need be;
+ * NULL if it cannot be (said).
+ */
+char *
+history_traces_dir(void)
+{
+	char *dir;
+
+	xasprintf(&dir, "%s/traces", weftd.conf->state_dir);
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		state_write_failed(dir, errno);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/*
+ * history_trace_tmp - where run id's timeline is written before it is
+ * renamed to traces/ID.json: by its runner (fd 8) or by save_trace.
+ */
+char *
+history_trace_tmp(long long id)
+{
+	char *p;
+
+	xasprintf(&p, "%s/traces/.%lld.json.tmp", weftd.conf->state_dir, id);
+	return p;
+}
+
+/*
  * write_trace - the timeline file: hdr's keys, then the tasks.  The
  * tasks are written directly, times to the microsecond as the runner
  * sends them; json_dump_file took 9 ms for 20,000 tasks, this 1 ms.
@@ -351,25 +386,33 @@ write_trace(const char *path, const json_t *hdr, const json_t *tasks)
 static void
 save_trace(const struct run *r, const json_t *rec)
 {
-	static const char *const keys[] = { "id", "job", "workload",
-	    "strategy", "concurrency", "started", "wall_s", "status" };
-	char	*dir, *path, *tmp;
-	json_t	*o;
+	char		*dir, *path, *tmp;
+	json_t		*o;
+	json_int_t	 in_file = json_integer_value(json_object_get(r->trace,
+			    "in_file"));
+	struct stat	 st;
 
-	xasprintf(&dir, "%s/traces", weftd.conf->state_dir);
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		state_write_failed(dir, errno);
-		free(dir);
+	if ((dir = history_traces_dir()) == NULL)
 		return;
-	}
 	o = json_object();
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-		json_object_set(o, keys[i], json_object_get(rec, keys[i]));
+	for (size_t i = 0; i < sizeof trace_keys / sizeof *trace_keys; i++)
+		json_object_set(o, trace_keys[i], json_object_get(rec,
+		    trace_keys[i]));
 	json_object_set(o, "not_kept", json_object_get(r->trace, "not_kept"));
 	xasprintf(&path, "%s/%lld.json", dir, r->id);
-	xasprintf(&tmp, "%s/.%lld.json.tmp", dir, r->id);
-	if (write_trace(tmp, o, json_object_get(r->trace, "tasks")) != 0 ||
-	    rename(tmp, path) != 0) {
+	tmp = history_trace_tmp(r->id);
+	if (in_file > 0) {
+		/* The runner wrote the tasks there; history_trace adds the
+		 * rest.  It said how much, which is checked. */
+		if (stat(tmp, &st) != 0 || st.st_size != (off_t)in_file ||
+		    rename(tmp, path) != 0) {
+			log_warnx("run %lld: its timeline file %s is not what "
+			    "its runner wrote (%lld bytes); no timeline",
+			    r->id, tmp, (long long)in_file);
+			unlink(tmp);
+		}
+	} else if (write_trace(tmp, o, json_object_get(r->trace, "tasks")) !=
+	    0 || rename(tmp, path) != 0) {
 		state_write_failed(path, errno);
 		unlink(tmp);
 	}
@@ -415,6 +458,12 @@ history_add(const struct run *r, json_t *rec)
 	rc |= append_line(weftd.conf->metrics_log, rec);
 	if (r->trace != NULL)
 		save_trace(r, rec);
+	else {
+		/* Its runner died before its TRACE: a partial file. */
+		path = history_trace_tmp(r->id);
+		unlink(path);
+		free(path);
+	}
 	path = history_path();
 	rc |= append_line(path, rec);
 	free(path);
@@ -501,6 +550,19 @@ history_trace(long long id, char **cause)
 	if ((o = json_load_file(path, 0, &err)) == NULL)
 		xasprintf(cause, "no timeline for run %lld (%s)", id,
 		    err.text);
+	else if (json_object_get(o, "type") != NULL) {
+		/* As its runner wrote it: the run's keys from its record. */
+		json_t *rec = history_lookup(id);
+
+		json_object_del(o, "type");
+		json_object_del(o, "in_file");
+		for (size_t i = 0; i < sizeof trace_keys / sizeof *trace_keys;
+		    i++)
+			if (json_object_get(rec, trace_keys[i]) != NULL)
+				json_object_set(o, trace_keys[i],
+				    json_object_get(rec, trace_keys[i]));
+		json_decref(rec);
+	}
 	free(path);
 	return o;
 }

@@ -98,6 +98,25 @@ interrupted_record(const struct journal *j)
 }
 
 /*
+ * trace_written - the timeline a run's runner wrote to its trace file
+ * before its record (so complete when the journal has the record), or
+ * NULL.
+ */
+static json_t *
+trace_written(long long id)
+{
+	char	*path = history_trace_tmp(id);
+	json_t	*o = json_load_file(path, 0, NULL);
+
+	free(path);
+	if (o != NULL && !json_is_array(json_object_get(o, "tasks"))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/*
  * land - put an ended run (runner gone) in the history: with the record
  * its runner journaled, or as interrupted.  Returns whether it was
  * interrupted.
@@ -134,6 +153,8 @@ land(struct journal *j, const char *path)
 	} else {
 		r->record = json_incref(j->record);
 		r->trace = json_incref(j->trace);
+		if (r->trace == NULL)
+			r->trace = trace_written(r->id);
 		r->ended_wall = j->ended;
 	}
 	if (r->ended_wall < r->started_wall)

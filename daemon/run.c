@@ -445,6 +445,28 @@ journal_create(struct run *r)
 }
 
 /*
+ * trace_create - the file a new run's runner writes its timeline to (its
+ * fd 8), renamed into traces/ when the run ends.  The fd, or -1: the
+ * timeline then comes in the TRACE message.
+ */
+static int
+trace_create(struct run *r)
+{
+	char	*dir, *path;
+	int	 fd = -1;
+
+	if ((dir = history_traces_dir()) == NULL)
+		return -1;
+	path = history_trace_tmp(r->id);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) < 0)
+		state_write_failed(path, errno);
+	free(path);
+	free(dir);
+	return fd;
+}
+
+/*
  * journal_header - the journal's first line: who the run is (with its
  * runner's pid) and the job exactly as it runs, synced before the
  * runner hears of its job: from then on the run survives weftd.
@@ -521,7 +543,8 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	json_t			*mj;
 	const char		*strategy;
 	char			 wpath[64], spath[64], *lpath;
-	int			 fd, shfd, jfd, xfds[4], auto_picked = 0;
+	int			 fd, shfd, jfd, tfd = -1, xfds[5];
+	int			 auto_picked = 0;
 	pid_t			 pid;
 
 	*cause = NULL;
@@ -593,16 +616,26 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	msg.carry = req->carry;
 	if (sp->fd < 0)		/* strategy cluster */
 		msg.cluster = cluster_conf_json(weftd.conf->cluster);
-	/* The runner's fds 4-7: crash page, plugins, journal. */
+	/* The runner's fds 4-8: crash page, plugins, journal, trace. */
 	xfds[0] = shfd;
 	xfds[1] = wp->fd;
 	xfds[2] = sp->fd >= 0 ? sp->fd : wp->fd;	/* (a placeholder) */
 	xfds[3] = jfd = journal_create(r);
-	if (runner_spawn(0, xfds, jfd >= 0 ? 4 : 3, &fd, &pid, cause) != 0) {
+	if (jfd >= 0)
+		xfds[4] = tfd = trace_create(r);
+	if (runner_spawn(0, xfds, jfd < 0 ? 3 : tfd < 0 ? 4 : 5, &fd, &pid,
+	    cause) != 0) {
 		if (jfd >= 0) {
 			close(jfd);
 			unlink(r->journal);
 			free(r->journal);
+		}
+		if (tfd >= 0) {
+			char *tpath = history_trace_tmp(r->id);
+
+			close(tfd);
+			unlink(tpath);
+			free(tpath);
 		}
 		free(lpath);
 		munmap(sh, sizeof *sh);
@@ -619,6 +652,9 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	r->pid = pid;
 	r->fd = fd;
 	msg.journal = jfd >= 0;
+	msg.trace_file = tfd >= 0;
+	if (tfd >= 0)
+		close(tfd);
 	mj = proto_encode(PROTO_RUN, &msg);
 	json_decref(msg.cluster);
 	if (jfd >= 0) {

@@ -127,6 +127,8 @@ int	 history_has(long long);
 json_t	*history_list(const char *, int);
 json_t	*history_lookup(long long);
 json_t	*history_trace(long long, char **);
+char	*history_traces_dir(void);
+char	*history_trace_tmp(long long);
 long long history_next_id(void);
 void	 history_saw_id(long long);
 int	 state_write_failed(const char *, int);

@@ -60,6 +60,7 @@ static const struct pfield run_fields[] = {
 	INT(run, log_level, 1, 0, 3),
 	INT(run, log_dest, 1, 0, 2),
 	BOOL(run, journal, 0),
+	BOOL(run, trace_file, 0),
 	STR(run, listen, 0),
 	STR(run, carry, 0),
 	OBJ(run, cluster, 0),
@@ -108,6 +109,7 @@ static const struct pfield progress_fields[] = {
 static const struct pfield trace_fields[] = {
 	ARR(trace, tasks, 1),
 	COUNT(trace, not_kept, 1),
+	COUNT(trace, in_file, 0),
 	END
 };
 static const struct pfield record_fields[] = {
@@ -534,6 +536,11 @@ check_trace(const struct proto_msg *m, char *err, size_t len)
 	size_t	 i;
 	json_t	*t;
 
+	if (m->u.trace.in_file > 0 && json_array_size(m->u.trace.tasks) > 0) {
+		snprintf(err, len, "trace message: tasks both in the file and "
+		    "in the message");
+		return -1;
+	}
 	json_array_foreach(m->u.trace.tasks, i, t) {
 		json_t *st = json_array_get(t, 4);
 

@@ -67,6 +67,7 @@ struct proto_run {
 	long long	 log_level;
 	long long	 log_dest;
 	int		 journal;	/* fd 7 is the run's journal */
+	int		 trace_file;	/* fd 8 takes its timeline */
 	const char	*listen;	/* where a new weftd may adopt it */
 	const char	*carry;		/* resume: the journal whose ok
 					   outcomes are carried over */
@@ -115,6 +116,8 @@ struct proto_progress {
 struct proto_trace {
 	json_t		*tasks;		/* [[task, start, end, lane, state]] */
 	long long	 not_kept;
+	long long	 in_file;	/* > 0: the tasks went to the trace
+					   file (fd 8), this many bytes */
 };
 
 /* One task of a timeline, for proto_trace_text. */

@@ -6,10 +6,12 @@
  */
 #include <sys/resource.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner.h"
 
@@ -181,20 +183,43 @@ record_make(struct weft_run *r)
 	return o;
 }
 
+/* write_all - all of buf to fd.  0, or -1 (errno). */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /*
  * trace_text - every task's start, end, lane and state, for timelines:
  * [task, start_s, end_s, lane, state] with state 1 ok, 2 failed,
- * 3 cancelled (a TRACE message's text).  At most trace_max tasks (weftd.yaml;
- * the first ones); the rest are only counted.  Tasks a resumed run
- * carried over did not run here, and are not in it.
+ * 3 cancelled: the TRACE message's text.  At most trace_max tasks
+ * (weftd.yaml; the first ones); the rest are only counted.  Tasks a
+ * resumed run carried over did not run here, and are not in it.
+ *
+ * With a trace file (fd 8, which weftd renames into traces/ when the run
+ * ends), the tasks are written there and the message only says how many
+ * bytes: weftd's loop then never parses them (65 ms for the 100,000
+ * tasks trace_max allows by default).
  */
 char *
 trace_text(struct weft_run *r)
 {
 	struct proto_trace_row	*rows;
+	struct proto_trace	 tr = { NULL, 0, 0 };
 	size_t			 kept = 0, len, cap;
-	long long		 not_kept = 0;
 	char			*text;
+	json_t			*o;
 
 	cap = r->ntasks < r->trace_max ? r->ntasks : r->trace_max;
 	rows = xcalloc(cap ? cap : 1, sizeof *rows);
@@ -204,13 +229,31 @@ trace_text(struct weft_run *r)
 		if (t->state == T_PENDING || t->carried)
 			continue;
 		if (kept == r->trace_max) {
-			not_kept++;
+			tr.not_kept++;
 			continue;
 		}
 		rows[kept++] = (struct proto_trace_row){ (long long)i,
 		    t->start, t->end, (int)t->lane, (int)t->state };
 	}
-	text = proto_trace_text(rows, kept, not_kept, &len);
+	text = proto_trace_text(rows, kept, tr.not_kept, &len);
 	free(rows);
+	if (r->tfd < 0)
+		return text;
+	if (write_all(r->tfd, text, len) != 0) {
+		log_warn("run %lld: writing its timeline; it goes to weftd "
+		    "in the message", r->id);
+		close(r->tfd);
+		r->tfd = -1;
+		return text;
+	}
+	close(r->tfd);
+	r->tfd = -1;
+	free(text);
+	tr.tasks = json_array();
+	tr.in_file = (long long)len;
+	o = proto_encode(PROTO_TRACE, &tr);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	json_decref(tr.tasks);
 	return text;
 }

@@ -80,6 +80,7 @@ runner_run(const struct proto_run *req)
 	r->fd = fd;
 	r->id = req->id;
 	r->jfd = req->journal ? JOURNAL_FD : -1;
+	r->tfd = req->journal && req->trace_file ? TRACE_FD : -1;
 	r->retries = job->retries;
 	r->trace_max = (size_t)req->trace_max;
 	r->strategy = req->strategy;

@@ -19,6 +19,7 @@
 #define SUPERVISOR_FD	3	/* the socketpair to weftd */
 #define SHARED_FD	4	/* the page weftd reads after a crash */
 #define JOURNAL_FD	7	/* the run's journal (after the plugins) */
+#define TRACE_FD	8	/* where its timeline goes, with a journal */
 
 enum task_state { T_PENDING, T_OK, T_FAILED, T_CANCELLED };
 
@@ -60,6 +61,7 @@ struct weft_run {
 	size_t				 ntodo;
 	/* The journal (runner/journal.c). */
 	int				 jfd;		/* or -1 */
+	int				 tfd;	/* the trace file, or -1 */
 	unsigned char			*journaled;	/* by task */
 	size_t				 jlo;	/* the first not journaled */
 	int				 lfd;	/* the adoption socket */

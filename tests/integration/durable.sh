@@ -21,6 +21,10 @@ job cut "workload: mark
 params: {file: $T/cut.txt, tasks: 30, ms: 100}
 strategy: threads
 concurrency: 3"
+job solo "workload: mark
+params: {file: $T/solo.txt, tasks: 6, ms: 100}
+strategy: threads
+concurrency: 2"
 job auto "workload: mark
 params: {file: $T/auto.txt, tasks: 12, ms: 100}
 strategy: coro
@@ -63,6 +67,23 @@ for s in threads coro fork; do
 	wctl cancel "$nid" > /dev/null
 	wait_for "$s: that one is cancelled" sh -c "\"$WEFTCTL\" -s \"$T/sock\" run show $nid | grep -q '^run $nid: cancelled$'"
 done
+
+# A run that ends while no weftd runs: the next one keeps its record and
+# its timeline, which the runner wrote before its record.
+id=$(wctl run solo | sed -n 's/^run \([0-9]*\) started.*/\1/p')
+runner=$(child_of "$WEFTD_PID")
+kill -KILL "$WEFTD_PID"
+# gone - the runner has exited (a zombie until something reaps it).
+gone() {
+	! [ -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+wait_for "solo: the run ends without weftd" gone "${runner:-0}"
+restart
+expect_match "solo: the next weftd keeps its record" "run $id \\(solo\\): it ended while weftd was not running; its record is kept now" "$(cat "$T/weftd.log")"
+expect_match "solo: it ended ok" '^  tasks     6 total, 6 ok, 0 failed, 0 cancelled' "$(wctl run show "$id")"
+out=$(wctl trace "$id" --format json)
+expect_eq "solo: and its timeline is kept" "solo 6 ok" "$(printf '%s' "$out" | jq -r '"\(.job) \(.tasks | length) \(.status)"')"
+expect_eq "solo: no timeline file is left half-made" "" "$(ls -A "$T/state/traces" | grep '^\.')"
 
 # weftd and the whole runner group killed: interrupted, then resumed.
 id=$(wctl run cut | sed -n 's/^run \([0-9]*\) started.*/\1/p')
