@@ -16,7 +16,7 @@
  *   {"ok":[[first, last], ...]}
  *	tasks that ended ok without a result, as ranges
  *   {"record":{...}, "ended":WALL}
- *	the runner's RECORD when the run ends (its TRACE is not kept here)
+ *	the runner's RECORD when the run ends (its TRACE goes to traces/)
  *
  * A line that does not parse (a torn last line after a power cut) is
  * skipped; the rest of the journal still counts.

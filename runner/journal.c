@@ -391,9 +391,9 @@ text_line(const char *key, const char *text, const char *more)
  * text weftd is sent, serialized once), written before weftd is told,
  * so that a weftd that is gone finds it at its next start.  Synced only
  * when no weftd is there to keep it: one that is writes the record to
- * its history (synced) at once.  The timeline is not journaled: it is
- * megabytes for a big run, and a run that ends without a weftd keeps
- * its record, not its timeline.
+ * its history (synced) at once.  The timeline is not journaled (it is
+ * megabytes for a big run): it is in the run's trace file already,
+ * written before this, where a weftd that lands the journal finds it.
  */
 void
 journal_end(struct weft_run *r, const char *record)
