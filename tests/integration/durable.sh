@@ -60,6 +60,8 @@ for s in threads coro fork; do
 	expect_match "$s: follow works after the restart, to the end" "^run $id: ok\$" "$out"
 	expect_match "$s: with every task" '^  tasks     20 total, 20 ok, 0 failed, 0 cancelled' "$out"
 	expect_eq "$s: each task ran once" 20 "$(sort -u "$T/nap-$s.txt" | wc -l)"
+	expect_eq "$s: its timeline is kept" "nap-$s 20" \
+	    "$(wctl trace "$id" --format json | jq -r '"\(.job) \(.tasks | length)"')"
 	wait_for "$s: its processes are gone" pgid_gone "${runner:-0}"
 	out=$(wctl --json run "nap-$s")
 	nid=$(jget "$out" id)
