@@ -258,6 +258,7 @@ void	 journal_free(struct journal *);
 /* util.c */
 uint64_t now_ms(void);
 double	 now_wall(void);
+int	 write_all(int, const void *, size_t);
 size_t	 fmt_int(char *, long long);
 size_t	 fmt_micros(char *, double);
 double	 now_mono(void);

@@ -36,9 +36,8 @@ frame_write(int fd, const json_t *msg)
 int
 frame_write_text(int fd, const char *body, size_t len)
 {
-	size_t		 off = 0;
 	unsigned char	*buf;
-	ssize_t		 n;
+	int		 rc;
 
 	if (len > FRAME_MAX) {
 		errno = EMSGSIZE;
@@ -50,18 +49,9 @@ frame_write_text(int fd, const char *body, size_t len)
 	buf[2] = (unsigned char)(len >> 8);
 	buf[3] = (unsigned char)len;
 	memcpy(buf + 4, body, len);
-	while (off < len + 4) {
-		n = write(fd, buf + off, len + 4 - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			return -1;
-		}
-		off += (size_t)n;
-	}
+	rc = write_all(fd, buf, len + 4);
 	free(buf);
-	return 0;
+	return rc;
 }
 
 /* frame_length - the payload length a frame's 4-byte header announces. */

@@ -6,7 +6,6 @@
  */
 #include <sys/resource.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,23 +180,6 @@ record_make(struct weft_run *r)
 	json_decref(rec.tasks);
 	json_decref(rec.summary);
 	return o;
-}
-
-/* write_all - all of buf to fd.  0, or -1 (errno). */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /*
