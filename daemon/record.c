@@ -122,9 +122,15 @@ record_compose(const struct run *r, enum run_status *st)
 	    r->record != NULL) {
 		user = json_number_value(json_object_get(r->record, "user_s"));
 		sys = json_number_value(json_object_get(r->record, "sys_s"));
+	}
+	/*
+	 * The peak size always from the runner when it said: wait4's
+	 * ru_maxrss of a posix_spawn'ed child includes weftd's own size
+	 * (Linux keeps the peak of the image before exec).
+	 */
+	if (json_is_integer(json_object_get(r->record, "max_rss_kb")))
 		rss = json_integer_value(json_object_get(r->record,
 		    "max_rss_kb"));
-	}
 
 	iso_time(r->started_wall, started, sizeof started);
 	iso_time(r->started_wall + wall, ended, sizeof ended);

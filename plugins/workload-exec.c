@@ -53,7 +53,10 @@
  * Results: input, exit or signal ("SIGKILL"), stdout and stderr (their
  * last keep bytes, as UTF-8 with invalid bytes replaced), stdout_bytes
  * and stderr_bytes (whole sizes), wall_s, cpu_s (user + system, the
- * program and the children it waited for), max_rss_kb, and on failure
+ * program and the children it waited for), max_rss_kb (Linux's
+ * ru_maxrss, which counts in the runner's size: posix_spawn's child
+ * shares the runner's memory until exec, and the kernel keeps that
+ * image's peak), and on failure
  * reason: exit, signal, timeout, spawn (the program could not be
  * started: the error says why) or output (output_dir could not be
  * written).  The summary counts exit, signal and reason, and adds up

@@ -103,6 +103,29 @@ summary(struct weft_run *r)
 	return o;
 }
 
+/*
+ * peak_rss_kb - this process's peak resident size (VmHWM), or 0.  Not
+ * getrusage's ru_maxrss: Linux carries the peak of the image before
+ * exec over into it, and weftd spawns runners with posix_spawn, whose
+ * child shares weftd's memory until exec, so ru_maxrss said weftd's
+ * size (135 MB for a 10-task noop run beside a weftd of that size).
+ */
+static long long
+peak_rss_kb(void)
+{
+	FILE		*f = fopen("/proc/self/status", "r");
+	char		 line[256];
+	long long	 kb = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmHWM: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static double
 seconds(struct timeval tv)
 {
@@ -170,8 +193,9 @@ record_make(struct weft_run *r)
 	getrusage(RUSAGE_CHILDREN, &kids);
 	rec.user_s = seconds(self.ru_utime) + seconds(kids.ru_utime);
 	rec.sys_s = seconds(self.ru_stime) + seconds(kids.ru_stime);
-	rec.max_rss_kb = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss :
-	    kids.ru_maxrss;
+	rec.max_rss_kb = peak_rss_kb();
+	if (kids.ru_maxrss > rec.max_rss_kb)
+		rec.max_rss_kb = kids.ru_maxrss;
 	rec.resumed = (long long)r->carried;
 	o = proto_encode(PROTO_RECORD, &rec);
 	json_decref(rec.results);

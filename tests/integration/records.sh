@@ -70,5 +70,22 @@ expect_match "status counts jobs" '^jobs      1 loaded, 0 rejected$' "$out"
 out=$(wctl jobs)
 expect_match "jobs shows the last run" '^fib +fib +inline .* ok, last run 4 ok$' "$out"
 
+# A run's peak rss is its own, not weftd's: runners are posix_spawn'ed
+# from weftd, and Linux counts the image before exec into ru_maxrss.
+# A job of 3 MB (never run) makes weftd big; a noop runner stays small.
+{
+	printf 'workload: exec\nparams:\n  command: [true]\n  args:\n'
+	awk 'BEGIN { for (i = 0; i < 30000; i++) printf "    - %0100d\n", i }'
+} > "$T/jobs/big.yaml"
+job small 'workload: noop
+params: {tasks: 10}'
+wctl reload > /dev/null
+hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$WEFTD_PID/status")
+for s in inline threads coro fork; do
+	rss=$(jget "$(wctl --json run small --strategy $s --wait)" max_rss_kb)
+	check "$s: peak rss is the runner's (${rss:-?} kB; weftd ${hwm:-?} kB)" \
+	    [ "${rss:-0}" -gt 0 -a $((${rss:-0} * 2)) -lt "${hwm:-0}" ]
+done
+
 stop_weftd
 finish
