@@ -30,6 +30,14 @@ static const char *const trace_keys[] = { "id", "job", "workload",
     "strategy", "concurrency", "started", "wall_s", "status" };
 
 static json_t		*history;	/* records, oldest first */
+/*
+ * A record keeps up to 1,000 results, which jansson holds in about 1 MB
+ * (a full history of 1,000 such records: 1.1 GB).  The records in
+ * memory leave them out; each run's results are kept here as their
+ * JSON text, a tenth of that, by id, and put back by history_lookup,
+ * the one place that answers for a single run.
+ */
+static json_t		*results_text;	/* {"ID": "[...]"} */
 static long long	 next_id = 1;
 
 /* Lines that could not be written yet: [[path, line], ...]. */
@@ -48,6 +56,58 @@ history_path(void)
 	return p;
 }
 
+/* id_key - a run id as results_text's key. */
+static const char *
+id_key(const json_t *rec, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld", (long long)json_integer_value(
+	    json_object_get(rec, "id")));
+	return buf;
+}
+
+/*
+ * keep - add a record to the history (taking the reference), its
+ * results as text, and drop the oldest beyond history_size.
+ */
+static void
+keep(json_t *rec)
+{
+	json_t	*res = json_object_get(rec, "results"), *slim = rec;
+	char	 key[24], *text;
+
+	if (json_array_size(res) > 0) {
+		text = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(9));
+		json_object_set_new(results_text, id_key(rec, key, sizeof key),
+		    json_string_nocheck(text));
+		free(text);
+		slim = json_copy(rec);	/* rec may be in use elsewhere */
+		json_object_del(slim, "results");
+		json_decref(rec);
+	}
+	json_array_append_new(history, slim);
+	while (json_array_size(history) > (size_t)weftd.conf->history_size) {
+		json_object_del(results_text, id_key(json_array_get(history,
+		    0), key, sizeof key));
+		json_array_remove(history, 0);
+	}
+}
+
+/* with_results - a new reference to a record in memory, whole again. */
+static json_t *
+with_results(json_t *rec)
+{
+	json_t	*t, *full;
+	char	 key[24];
+
+	if ((t = json_object_get(results_text, id_key(rec, key,
+	    sizeof key))) == NULL)
+		return json_incref(rec);
+	full = json_copy(rec);
+	json_object_set_new(full, "results", json_loads(json_string_value(t),
+	    0, NULL));
+	return full;
+}
+
 /* rewrite - replace path with the records kept, atomically. */
 static void
 rewrite(const char *path)
@@ -60,8 +120,12 @@ rewrite(const char *path)
 	xasprintf(&tmp, "%s.tmp", path);
 	if ((t = fopen(tmp, "w")) != NULL) {
 		json_array_foreach(history, i, o) {
-			json_dumpf(o, t, JSON_COMPACT);
+			json_t *full = with_results(o);
+
+			json_dumpf(full, t, JSON_COMPACT |
+			    JSON_REAL_PRECISION(9));
 			fputc('\n', t);
+			json_decref(full);
 		}
 		if (fflush(t) == 0 && fsync(fileno(t)) == 0 && fclose(t) == 0)
 			rename(tmp, path);
@@ -157,9 +221,10 @@ history_init(void)
 	FILE		*f;
 	size_t		 cap = 0;
 	long		 lineno = 0;
-	size_t		 keep = (size_t)weftd.conf->history_size;
+	size_t		 nkeep = (size_t)weftd.conf->history_size;
 
 	history = json_array();
+	results_text = json_object();
 	pending = json_array();
 	ev_retry = evtimer_new(weftd.base, on_retry, NULL);
 	/* The next id survives even a history lost or rewritten. */
@@ -196,14 +261,12 @@ history_init(void)
 		id = json_integer_value(json_object_get(o, "id"));
 		if (id >= next_id)
 			next_id = id + 1;
-		json_array_append_new(history, o);
-		if (json_array_size(history) > keep)
-			json_array_remove(history, 0);
+		keep(o);
 	}
 	free(line);
 	fclose(f);
 	/* Keep the file from growing without bound: rewrite what we keep. */
-	if ((size_t)lineno > 2 * keep)
+	if ((size_t)lineno > 2 * nkeep)
 		rewrite(path);
 	log_debug("run history: %zu records, next run id %lld",
 	    json_array_size(history), next_id);
@@ -468,9 +531,7 @@ history_add(const struct run *r, json_t *rec)
 	rc |= append_line(path, line, len);
 	free(line);
 	free(path);
-	json_array_append(history, rec);
-	while (json_array_size(history) > (size_t)weftd.conf->history_size)
-		json_array_remove(history, 0);
+	keep(json_incref(rec));
 	/* A journal kept for resume goes when its run leaves the history. */
 	if (r->id > weftd.conf->history_size) {
 		path = journal_path(weftd.conf->state_dir,
@@ -530,7 +591,7 @@ history_lookup(long long id)
 		return run_json(r);
 	json_array_foreach(history, i, o)
 		if (json_integer_value(json_object_get(o, "id")) == id)
-			return json_incref(o);
+			return with_results(o);
 	return NULL;
 }
 

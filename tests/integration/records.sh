@@ -49,6 +49,14 @@ out=$(wctl run fib --wait)
 expect_match "run ids continue after a restart" '^run 4: ok$' "$out"
 out=$(wctl run show 2)
 expect_match "run show ID prints the record" '^  tasks     2 total, 2 ok, 0 failed, 0 cancelled' "$out"
+expect_eq "after a restart, a run's results (from the history file)" \
+    '[{"task":0,"n":20,"fib":4181},{"task":1,"n":21,"fib":6765}]' \
+    "$(wctl --json run show 2 | jq -c '[.results[] | {task, n, fib}]')"
+expect_eq "and the same as its line in history.jsonl" \
+    "$(sed -n 2p "$T/state/history.jsonl" | jq -cS .results)" \
+    "$(wctl --json run show 2 | jq -cS .results)"
+expect_eq "listings leave results out (run show has them)" "null 2" \
+    "$(wctl --json runs | jq -r '"\(.[] | select(.id == 2) | .results) \(.[] | select(.id == 2) | .tasks.total)"')"
 out=$(wctl run show 99 2>&1)
 expect_eq "run show of an unknown id exits 1" 1 $?
 expect_eq "run show of an unknown id says so" "weftctl: no run 99 (see weftctl runs)" "$out"
