@@ -388,51 +388,43 @@ history_trace_tmp(long long id)
 }
 
 /*
- * write_trace - the timeline file: hdr's keys, then the tasks.  The
- * tasks are written directly, times to the microsecond as the runner
- * sends them; json_dump_file took 9 ms for 20,000 tasks, this 1 ms.
- * The TRACE message was checked: each task is [int, num, num, int, int].
+ * write_trace - a timeline weftd got in its TRACE message (checked:
+ * each task is [int, num, num, int, int]) into path, in the form a
+ * runner writes its trace file.  0, or -1 (errno).
  */
 static int
-write_trace(const char *path, const json_t *hdr, const json_t *tasks)
+write_trace(const char *path, const json_t *trace)
 {
-	char	*h = json_dumps(hdr, JSON_COMPACT | JSON_REAL_PRECISION(9));
-	char	 row[5 * 32];
-	size_t	 i, n;
-	json_t	*t;
-	FILE	*f;
-	int	 ok;
+	const json_t		*tasks = json_object_get(trace, "tasks");
+	struct proto_trace_row	*rows;
+	size_t			 n = json_array_size(tasks), len;
+	char			*text;
+	int			 fd, rc;
 
-	if ((f = fopen(path, "w")) == NULL) {
-		free(h);
-		return -1;
+	rows = xcalloc(n ? n : 1, sizeof *rows);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *t = json_array_get(tasks, i);
+
+		rows[i] = (struct proto_trace_row){
+		    json_integer_value(json_array_get(t, 0)),
+		    json_number_value(json_array_get(t, 1)),
+		    json_number_value(json_array_get(t, 2)),
+		    (int)json_integer_value(json_array_get(t, 3)),
+		    (int)json_integer_value(json_array_get(t, 4)) };
 	}
-	/* {"id":...} less its closing brace, then the tasks. */
-	fwrite(h, 1, strlen(h) - 1, f);
-	fputs(json_object_size(hdr) ? ",\"tasks\":[" : "\"tasks\":[", f);
-	json_array_foreach(tasks, i, t) {
-		n = 0;
-		if (i > 0)
-			row[n++] = ',';
-		row[n++] = '[';
-		n += fmt_int(row + n, json_integer_value(json_array_get(t, 0)));
-		row[n++] = ',';
-		n += fmt_micros(row + n, json_number_value(json_array_get(t,
-		    1)));
-		row[n++] = ',';
-		n += fmt_micros(row + n, json_number_value(json_array_get(t,
-		    2)));
-		row[n++] = ',';
-		n += fmt_int(row + n, json_integer_value(json_array_get(t, 3)));
-		row[n++] = ',';
-		n += fmt_int(row + n, json_integer_value(json_array_get(t, 4)));
-		row[n++] = ']';
-		fwrite(row, 1, n, f);
+	text = proto_trace_text(rows, n, json_integer_value(json_object_get(
+	    trace, "not_kept")), &len);
+	free(rows);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) < 0)
+		rc = -1;
+	else {
+		rc = write_all(fd, text, len);
+		if (close(fd) != 0)
+			rc = -1;
 	}
-	fputs("]}\n", f);
-	ok = !ferror(f);
-	free(h);
-	return fclose(f) == 0 && ok ? 0 : -1;
+	free(text);
+	return rc;
 }
 
 /*
@@ -441,21 +433,15 @@ write_trace(const char *path, const json_t *hdr, const json_t *tasks)
  * of the history.
  */
 static void
-save_trace(const struct run *r, const json_t *rec)
+save_trace(const struct run *r)
 {
 	char		*dir, *path, *tmp;
-	json_t		*o;
 	json_int_t	 in_file = json_integer_value(json_object_get(r->trace,
 			    "in_file"));
 	struct stat	 st;
 
 	if ((dir = history_traces_dir()) == NULL)
 		return;
-	o = json_object();
-	for (size_t i = 0; i < sizeof trace_keys / sizeof *trace_keys; i++)
-		json_object_set(o, trace_keys[i], json_object_get(rec,
-		    trace_keys[i]));
-	json_object_set(o, "not_kept", json_object_get(r->trace, "not_kept"));
 	xasprintf(&path, "%s/%lld.json", dir, r->id);
 	tmp = history_trace_tmp(r->id);
 	if (in_file > 0) {
@@ -468,8 +454,7 @@ save_trace(const struct run *r, const json_t *rec)
 			    r->id, tmp, (long long)in_file);
 			unlink(tmp);
 		}
-	} else if (write_trace(tmp, o, json_object_get(r->trace, "tasks")) !=
-	    0 || rename(tmp, path) != 0) {
+	} else if (write_trace(tmp, r->trace) != 0 || rename(tmp, path) != 0) {
 		state_write_failed(path, errno);
 		unlink(tmp);
 	}
@@ -482,20 +467,26 @@ save_trace(const struct run *r, const json_t *rec)
 	}
 	free(tmp);
 	free(dir);
-	json_decref(o);
 }
 
-/* history_has - whether run id has a record already. */
-int
-history_has(long long id)
+/* find - run id's record in the history (borrowed, without results). */
+static json_t *
+find(long long id)
 {
 	size_t	 i;
 	json_t	*o;
 
 	json_array_foreach(history, i, o)
 		if (json_integer_value(json_object_get(o, "id")) == id)
-			return 1;
-	return 0;
+			return o;
+	return NULL;
+}
+
+/* history_has - whether run id has a record already. */
+int
+history_has(long long id)
+{
+	return find(id) != NULL;
 }
 
 /*
@@ -520,7 +511,7 @@ history_add(const struct run *r, json_t *rec)
 	line[len++] = '\n';	/* json_dumps leaves room for the NUL */
 	rc |= append_line(weftd.conf->metrics_log, line, len);
 	if (r->trace != NULL)
-		save_trace(r, rec);
+		save_trace(r);
 	else {
 		/* Its runner died before its TRACE: a partial file. */
 		path = history_trace_tmp(r->id);
@@ -584,15 +575,11 @@ json_t *
 history_lookup(long long id)
 {
 	struct run	*r;
-	size_t		 i;
 	json_t		*o;
 
 	if ((r = run_find(id)) != NULL)
 		return run_json(r);
-	json_array_foreach(history, i, o)
-		if (json_integer_value(json_object_get(o, "id")) == id)
-			return with_results(o);
-	return NULL;
+	return (o = find(id)) != NULL ? with_results(o) : NULL;
 }
 
 /* history_trace - an ended run's timeline, or NULL (and why). */
@@ -613,8 +600,9 @@ history_trace(long long id, char **cause)
 		xasprintf(cause, "no timeline for run %lld (%s)", id,
 		    err.text);
 	else if (json_object_get(o, "type") != NULL) {
-		/* As its runner wrote it: the run's keys from its record. */
-		json_t *rec = history_lookup(id);
+		/* As written by a runner or write_trace: the run's keys
+		 * from its record. */
+		const json_t *rec = find(id);
 
 		json_object_del(o, "type");
 		json_object_del(o, "in_file");
@@ -623,7 +611,6 @@ history_trace(long long id, char **cause)
 			if (json_object_get(rec, trace_keys[i]) != NULL)
 				json_object_set(o, trace_keys[i],
 				    json_object_get(rec, trace_keys[i]));
-		json_decref(rec);
 	}
 	free(path);
 	return o;
