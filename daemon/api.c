@@ -117,7 +117,6 @@ reply_json(struct evhttp_request *req, int code, const char *why, json_t *o)
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	char			*s;
 
-	api_hide(o);
 	s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
 	evbuffer_add(b, s, strlen(s));
 	evbuffer_add(b, "\n", 1);

@@ -337,8 +337,9 @@ dispatch(struct conn *c, const char *line, size_t len)
 
 /*
  * control_query - the reply a read-only command (one that answers at
- * once) gives req, as the control socket would send it; for weftd's
- * HTTP API.  NULL if cmd is not such a command.
+ * once) gives req, as the control socket would send it, secrets hidden
+ * (api_hide): for weftd's HTTP API and pages.  NULL if cmd is not such
+ * a command.
  */
 json_t *
 control_query(const char *cmd, json_t *req)
@@ -351,6 +352,8 @@ control_query(const char *cmd, json_t *req)
 	for (const struct handler *const *h = readonly; *h != NULL; h++)
 		if (strcmp((*h)->name, cmd) == 0) {
 			(*h)->exec(&c, req);
+			if (c.captured != NULL)
+				api_hide(c.captured);
 			return c.captured;
 		}
 	return NULL;

@@ -207,8 +207,6 @@ query(const char *cmd, json_t *args)
 		json_decref(o);
 		return NULL;
 	}
-	if (o != NULL)
-		api_hide(o);
 	return o;
 }
 

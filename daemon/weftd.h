@@ -183,12 +183,12 @@ struct evhttp_request;
 void	 api_attach(struct evhttp *);
 int	 http_readable(struct evhttp_request *);
 long long http_number(const char *, size_t);
+void	 api_hide(json_t *);
 
 /* web.c: the pages and /events on the HTTP listener */
 int	 web_request(struct evhttp_request *, const char *, const char *);
 int	 web_action(struct evhttp_request *, const char *);
 void	 web_close(void);
-void	 api_hide(json_t *);
 
 /* notify.c */
 void	 notify_init(void);
