@@ -453,7 +453,7 @@ static int
 trace_create(struct run *r)
 {
 	char	*dir, *path;
-	int	 fd = -1;
+	int	 fd;
 
 	if ((dir = history_traces_dir()) == NULL)
 		return -1;

@@ -107,7 +107,7 @@ esc(struct evbuffer *b, const char *s)
 		}
 }
 
-/* out - printf into b, %s arguments escaped by the caller (use escf). */
+/* escf - printf into b, all of the result escaped. */
 static void
 escf(struct evbuffer *b, const char *fmt, ...)
 {
@@ -600,21 +600,6 @@ chart(struct evbuffer *b, const char *what, const char *unit,
 		    v / max * 380, 140 + v / max * 380 + 4, i * 22 + 15, v);
 	}
 	evbuffer_add_printf(b, "</svg></figure>\n");
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, size_t n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n == 0 ? 0 : v[(n - 1) / 2];
 }
 
 /* job_page - a job and its runs by strategy and concurrency. */

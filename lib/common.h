@@ -265,5 +265,6 @@ double	 now_mono(void);
 const char *signal_name(int);
 int	 valid_name(const char *);
 json_t	*percentiles(double *, size_t);
+double	 median(double *, size_t);
 
 #endif

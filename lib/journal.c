@@ -49,24 +49,19 @@ size_t
 journal_outcome(char *buf, size_t idx, int state, unsigned attempts,
     long long micros, const char *result, const char *error)
 {
-	char	*p = buf, tmp[24];
-	int	 n;
+	char	*p = buf;
 
 	*p++ = '[';
-	n = 0;
-	do {
-		tmp[n++] = (char)('0' + idx % 10);
-		idx /= 10;
-	} while (idx != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
+	p += fmt_int(p, (long long)idx);
 	*p++ = ',';
 	*p++ = (char)('0' + state);
 	*p++ = ',';
-	if (micros < 0)
-		micros = 0;
-	p += sprintf(p, "%u,%lld", attempts, micros);
+	p += fmt_int(p, attempts);
+	*p++ = ',';
+	p += fmt_int(p, micros < 0 ? 0 : micros);
 	if (result != NULL || error != NULL) {
+		/* Through jansson: it turns an error that is not UTF-8 into
+		 * null rather than a line that would not read back. */
 		json_t *e = error ? json_string(error) : NULL;
 		char *es = e ? json_dumps(e, JSON_ENCODE_ANY) : NULL;
 

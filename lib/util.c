@@ -170,6 +170,16 @@ select_kth(double *v, size_t n, size_t k)
 	}
 }
 
+/* median - the lower median of the n values of v (reordered), or 0. */
+double
+median(double *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	select_kth(v, n, (n - 1) / 2);
+	return v[(n - 1) / 2];
+}
+
 /* rank - the index of the p-th percentile among n sorted values. */
 static size_t
 rank(size_t n, double p)

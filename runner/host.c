@@ -8,10 +8,10 @@
 #include <sys/mman.h>
 
 #include <errno.h>
-#include <stdint.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
