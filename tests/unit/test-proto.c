@@ -126,6 +126,13 @@ test_refused(void **state)
 	assert_string_equal(decode_text("{\"type\":\"trace\",\"tasks\":"
 	    "[[0,0.1,0.2,0,9]],\"not_kept\":0}", &m),
 	    "trace message: task 0 is not [task, start, end, lane, state]");
+	/* The tasks are in the runner's trace file or in the message. */
+	assert_string_equal(decode_text("{\"type\":\"trace\",\"tasks\":"
+	    "[[0,0.1,0.2,0,1]],\"not_kept\":0,\"in_file\":40}", &m),
+	    "trace message: tasks both in the file and in the message");
+	assert_string_equal(decode_text("{\"type\":\"trace\",\"tasks\":"
+	    "[],\"not_kept\":0,\"in_file\":-1}", &m),
+	    "trace message: in_file: -1 is out of range");
 	assert_string_equal(decode_text("{\"type\":\"plugin\",\"name\":\"x\"}",
 	    &m), "plugin message: a usable plugin needs name, version, "
 	    "summary and kind");
