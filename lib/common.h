@@ -251,9 +251,34 @@ char	*journal_path(const char *, long long);
 size_t	 journal_outcome(char *, size_t, int, unsigned, long long,
 	    const char *, const char *);
 size_t	 journal_outcome_len(const char *, const char *);
-char	*journal_result_text(const json_t *);
 struct journal *journal_read(const char *, char **);
 void	 journal_free(struct journal *);
+
+/* result.c: a task's result, kept compact (weft-runner) */
+enum { RESULT_STR = 1, RESULT_INT, RESULT_REAL, RESULT_JSON };
+struct result;
+struct result_val {
+	int		 type;		/* RESULT_* */
+	const char	*key;		/* klen bytes, not NUL-terminated */
+	size_t		 klen;
+	const char	*s;		/* STR, JSON: len bytes */
+	size_t		 len;
+	long long	 i;
+	double		 d;
+};
+void	 result_str(struct result **, const char *, const char *, size_t);
+void	 result_int(struct result **, const char *, long long);
+void	 result_real(struct result **, const char *, double);
+void	 result_free(struct result *);
+int	 result_next(const struct result *, size_t *, struct result_val *);
+int	 result_get(const struct result *, const char *, struct result_val *);
+size_t	 result_room(const struct result *);
+char	*result_put(const struct result *, char *);
+char	*result_text(const struct result *);
+json_t	*result_json(const struct result *, json_t *);
+struct result *result_from(const json_t *);
+char	*json_put_string(char *, const char *, size_t);
+char	*json_put_real(char *, double);
 
 /* util.c */
 uint64_t now_ms(void);

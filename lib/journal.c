@@ -22,7 +22,6 @@
  * skipped; the rest of the journal still counts.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +42,7 @@ journal_path(const char *state_dir, long long id)
  * journal_outcome - append one finished task's line to buf (room for
  * it: journal_outcome_len), by hand: it is the one line written per
  * task, a million times for a big run.  result is the task's result as
- * journal_result_text made it, or NULL.  Returns the bytes written.
+ * JSON text (result_text), or NULL.  Returns the bytes written.
  */
 size_t
 journal_outcome(char *buf, size_t idx, int state, unsigned attempts,
@@ -73,129 +72,6 @@ journal_outcome(char *buf, size_t idx, int state, unsigned attempts,
 	*p++ = ']';
 	*p++ = '\n';
 	return (size_t)(p - buf);
-}
-
-/* put_string - s (len bytes, UTF-8) as a JSON string at p (room: 6 *
- * len + 2); returns the end. */
-static char *
-put_string(char *p, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	*p++ = '"';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			*p++ = '\\';
-			*p++ = (char)c;
-		} else if (c == '\n') {
-			*p++ = '\\';
-			*p++ = 'n';
-		} else if (c == '\t') {
-			*p++ = '\\';
-			*p++ = 't';
-		} else if (c < 0x20) {
-			memcpy(p, "\\u00", 4);
-			p[4] = hex[c >> 4];
-			p[5] = hex[c & 15];
-			p += 6;
-		} else
-			*p++ = (char)c;
-	}
-	*p++ = '"';
-	return p;
-}
-
-/*
- * put_real - v as JSON at p (room: 32); returns the end.  A time that is
- * a whole number of microseconds (curl's, and most durations) is
- * written as such, "0.001234", which reads back as exactly v and costs
- * a tenth of printf's 17 digits; any other value gets those.
- */
-static char *
-put_real(char *p, double v)
-{
-	size_t	n;
-
-	if (fabs(v) < 9e9 && (double)llround(v * 1e6) / 1e6 == v) {
-		n = fmt_micros(p, v);
-		while (p[n - 1] == '0' && p[n - 2] != '.')
-			n--;
-		return p + n;
-	}
-	n = (size_t)snprintf(p, 32, "%.17g", v);
-	if (strpbrk(p, ".e") == NULL) {	/* still a real when read */
-		memcpy(p + n, ".0", 2);
-		n += 2;
-	}
-	return p + n;
-}
-
-/*
- * journal_result_text - a result as journal_outcome takes it (malloc'd;
- * NULL for none).  This is the one encoding done for every task of a
- * run: a flat object (what workloads give) is written directly, which
- * took the journal's share of a 20,000-GET run from 30 ms of CPU to
- * 8; anything else goes through jansson.
- */
-char *
-journal_result_text(const json_t *result)
-{
-	const char	*key;
-	json_t		*v;
-	size_t		 room = 2;
-	char		*text, *p;
-
-	if (result == NULL)
-		return NULL;
-	if (!json_is_object(result))
-		return json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_object_foreach((json_t *)result, key, v) {
-		room += 6 * strlen(key) + 4;
-		if (json_is_string(v))
-			room += 6 * json_string_length(v) + 2;
-		else if (json_is_number(v) || json_is_boolean(v) ||
-		    json_is_null(v))
-			room += 32;
-		else
-			return json_dumps(result, JSON_COMPACT);
-	}
-	p = text = xmalloc(room + 1);
-	*p++ = '{';
-	json_object_foreach((json_t *)result, key, v) {
-		if (p[-1] != '{')
-			*p++ = ',';
-		p = put_string(p, key, strlen(key));
-		*p++ = ':';
-		switch (json_typeof(v)) {
-		case JSON_STRING:
-			p = put_string(p, json_string_value(v),
-			    json_string_length(v));
-			break;
-		case JSON_INTEGER:
-			p += fmt_int(p, (long long)json_integer_value(v));
-			break;
-		case JSON_REAL:
-			p = put_real(p, json_real_value(v));
-			break;
-		case JSON_TRUE:
-			memcpy(p, "true", 4);
-			p += 4;
-			break;
-		case JSON_FALSE:
-			memcpy(p, "false", 5);
-			p += 5;
-			break;
-		default:
-			memcpy(p, "null", 4);
-			p += 4;
-			break;
-		}
-	}
-	*p++ = '}';
-	*p = '\0';
-	return text;
 }
 
 /* journal_outcome_len - the room journal_outcome needs for this task. */

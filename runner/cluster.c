@@ -403,9 +403,7 @@ take_outcome(struct weft_run *r, struct lanes *ls, long long idx,
 	}
 	if (node != NULL) {
 		o.lane = lane_of(ls, node, o.lane >= 0 ? o.lane : 0);
-		if (o.result == NULL)
-			o.result = json_object();
-		json_object_set_new(o.result, "node", json_string(node));
+		result_str(&o.result, "node", node, strlen(node));
 	}
 	if (json_is_true(json_object_get(x, "lost")))
 		r->lost++;

@@ -66,30 +66,24 @@ task_lane(const struct weft_task *t)
 	return t->ctx->lane >= 0 ? (unsigned)t->ctx->lane : t->ctx->worker;
 }
 
-static json_t *
-result_obj(struct weft_task *t)
-{
-	if (t->result == NULL)
-		t->result = json_object();
-	return t->result;
-}
-
+/* A task's result is kept compact (lib/result.c), not in jansson. */
 static void
 task_result_str(struct weft_task *t, const char *key, const char *value)
 {
-	json_object_set_new(result_obj(t), key, json_string(value));
+	if (value != NULL)
+		result_str(&t->result, key, value, strlen(value));
 }
 
 static void
 task_result_int(struct weft_task *t, const char *key, long long value)
 {
-	json_object_set_new(result_obj(t), key, json_integer(value));
+	result_int(&t->result, key, value);
 }
 
 static void
 task_result_num(struct weft_task *t, const char *key, double value)
 {
-	json_object_set_new(result_obj(t), key, json_real(value));
+	result_real(&t->result, key, value);
 }
 
 static int
@@ -397,7 +391,7 @@ task_run(struct weft_ctx *c, size_t idx, struct outcome *o)
 	o->attempts = 0;
 	do {
 		if (o->attempts > 0) {
-			json_decref(t.result);
+			result_free(t.result);
 			t.result = NULL;
 		}
 		o->attempts++;
@@ -483,7 +477,7 @@ outcome_text(struct weft_run *r, struct outcome *o, size_t *len)
 	if (o->lane >= 0)
 		json_object_set_new(j, "l", json_integer(o->lane));
 	if (o->result != NULL)
-		json_object_set_new(j, "r", o->result);
+		json_object_set_new(j, "r", result_json(o->result, NULL));
 	if (o->error != NULL)
 		json_object_set_new(j, "e", json_string(o->error));
 	if (r->work != NULL) {
@@ -492,6 +486,7 @@ outcome_text(struct weft_run *r, struct outcome *o, size_t *len)
 		json_object_set_new(j, "n", json_string(work_node(r)));
 	}
 	free(o->error);
+	result_free(o->result);
 	o->result = NULL;
 	o->error = NULL;
 	s = json_dumps(j, JSON_COMPACT);
@@ -537,7 +532,7 @@ outcome_parse(const char *text, size_t len, struct outcome *o, json_t **extra)
 	o->attempts = (unsigned)json_integer_value(json_object_get(j, "a"));
 	o->start = json_number_value(json_object_get(j, "t0"));
 	o->end = json_number_value(json_object_get(j, "t1"));
-	o->result = json_incref(json_object_get(j, "r"));
+	o->result = result_from(json_object_get(j, "r"));
 	o->lane = json_is_integer(json_object_get(j, "l")) ?
 	    (long)json_integer_value(json_object_get(j, "l")) : -1;
 	o->error = json_is_string(json_object_get(j, "e")) ?

@@ -93,6 +93,28 @@ room(size_t n)
 	}
 }
 
+/*
+ * scratch_text - a task's result as JSON text, in a buffer reused for
+ * every task (only one thread at a time journals); NULL for none.
+ */
+static const char *
+scratch_text(const struct result *res)
+{
+	static char	*text;
+	static size_t	 cap;
+	size_t		 need = result_room(res) + 1;
+
+	if (res == NULL)
+		return NULL;
+	if (need > cap) {
+		cap = need < 4096 ? 4096 : need;
+		free(text);
+		text = xmalloc(cap);
+	}
+	*result_put(res, text) = '\0';
+	return text;
+}
+
 /* range - add [lo, hi] to the ok ranges being gathered. */
 static void
 range(json_t **ranges, size_t lo, size_t hi)
@@ -114,7 +136,7 @@ flush(struct weft_run *r)
 		    &r->next, memory_order_relaxed), i, run_lo = 0;
 	int	 wrote = 0, in_run = 0, gap = 0;
 	json_t	*ranges = NULL;
-	char	*rtext;
+	const char *rtext;
 
 	if (r->jfd < 0)
 		return;
@@ -141,11 +163,10 @@ flush(struct weft_run *r)
 			in_run = 1;
 			continue;
 		}
-		rtext = journal_result_text(t->result);
+		rtext = scratch_text(t->result);
 		room(journal_outcome_len(rtext, t->error));
 		buflen += journal_outcome(buf + buflen, i, st, t->attempts,
 		    (long long)((t->end - t->start) * 1e6), rtext, t->error);
-		free(rtext);
 next:
 		if (in_run)
 			range(&ranges, run_lo, i - 1);
@@ -353,18 +374,17 @@ journal_carry(struct weft_run *r, const char *path)
 		t->carried = 1;
 		t->attempts = (unsigned short)o->attempts;
 		t->end = (double)o->micros / 1e6;
-		t->result = json_incref(o->result);
+		t->result = result_from(o->result);
 		r->carried++;
 		if (r->journaled == NULL)
 			r->journaled = xcalloc(r->ntasks + 1, 1);
 		r->journaled[i] = 1;	/* journaled below, as they were */
 		if (r->jfd >= 0) {
-			char *rtext = journal_result_text(o->result);
+			const char *rtext = scratch_text(t->result);
 
 			room(journal_outcome_len(rtext, NULL));
 			buflen += journal_outcome(buf + buflen, i, T_OK,
 			    o->attempts, o->micros, rtext, NULL);
-			free(rtext);
 		}
 	}
 	journal_free(j);

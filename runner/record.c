@@ -46,30 +46,32 @@ summary(struct weft_run *r)
 		hist[k] = json_object();
 	/* One pass over the tasks; counts are bumped in place. */
 	for (size_t i = 0; i < r->ntasks; i++) {
-		const json_t *res = r->recs[i].result;
+		const struct result	*res = r->recs[i].result;
+		struct result_val	 v;
 
 		if (res == NULL)
 			continue;
 		for (size_t k = 0; k < nsk; k++) {
-			json_t *v = json_object_get(res, sk[k]);
-
-			if (json_is_integer(v))
-				total[k] += (double)json_integer_value(v);
-			else if (json_is_real(v)) {
-				total[k] += json_real_value(v);
+			if (!result_get(res, sk[k], &v))
+				continue;
+			if (v.type == RESULT_INT)
+				total[k] += (double)v.i;
+			else if (v.type == RESULT_REAL) {
+				total[k] += v.d;
 				integral[k] = 0;
 			}
 		}
 		for (size_t k = 0; k < nck; k++) {
-			json_t		*v = json_object_get(res, ck[k]), *n;
-			char		 buf[24];
-			const char	*key;
+			json_t	*n;
+			char	 buf[24];
+			char	*key;
 
-			if (json_is_string(v))
-				key = json_string_value(v);
-			else if (json_is_integer(v)) {
-				buf[fmt_int(buf, (long long)
-				    json_integer_value(v))] = '\0';
+			if (!result_get(res, ck[k], &v))
+				continue;
+			if (v.type == RESULT_STR)
+				key = xstrndup(v.s, v.len);
+			else if (v.type == RESULT_INT) {
+				buf[fmt_int(buf, v.i)] = '\0';
 				key = buf;
 			} else
 				continue;
@@ -78,6 +80,8 @@ summary(struct weft_run *r)
 			else
 				json_object_set_new(hist[k], key,
 				    json_integer(1));
+			if (key != buf)
+				free(key);
 		}
 	}
 	sum = json_object();
@@ -166,12 +170,10 @@ record_make(struct weft_run *r)
 		}
 		if ((t->state == T_OK || t->state == T_FAILED) && !t->carried)
 			durs[nd++] = t->end - t->start;
-		if (t->result != NULL && i < RESULTS_MAX) {
-			json_t *res = json_pack("{s:I}", "task", (json_int_t)i);
-
-			json_object_update(res, t->result);
-			json_array_append_new(rec.results, res);
-		}
+		if (t->result != NULL && i < RESULTS_MAX)
+			json_array_append_new(rec.results, result_json(
+			    t->result, json_pack("{s:I}", "task",
+			    (json_int_t)i)));
 	}
 	rec.latency = percentiles(durs, nd);
 	free(durs);

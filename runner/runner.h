@@ -30,7 +30,7 @@ struct task_rec {
 	unsigned char	 carried;	/* done by the run resumed */
 	unsigned short	 attempts;
 	unsigned	 lane;		/* timeline track */
-	json_t		*result;
+	struct result	*result;
 	char		*error;
 };
 
@@ -91,7 +91,7 @@ struct weft_task {
 	struct weft_ctx	*ctx;
 	size_t		 idx;
 	void		*slot;		/* the strategy's */
-	json_t		*result;
+	struct result	*result;
 	char		*error;
 };
 
@@ -101,7 +101,7 @@ struct outcome {
 	long		 lane;		/* timeline track; -1: the worker */
 	unsigned	 attempts;
 	double		 start, end;
-	json_t		*result;
+	struct result	*result;
 	char		*error;
 };
 

@@ -169,7 +169,7 @@ work_done(struct weft_run *r, size_t idx, struct outcome *o)
 	if (state == T_CANCELLED && !atomic_load(&w->run_cancelled)) {
 		/* This node is stopping, not the run: the task stays ours
 		 * until we release it to the group for another node. */
-		json_decref(o->result);
+		result_free(o->result);
 		free(o->error);
 		return;
 	}

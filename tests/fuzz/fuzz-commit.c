@@ -67,7 +67,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 	host.strategy->commit(&r, data[0] % (NTASKS + 1), 0,
 	    (const char *)data + 1, len - 1);
 	for (size_t i = 0; i < NTASKS; i++) {
-		json_decref(recs[i].result);
+		result_free(recs[i].result);
 		free(recs[i].error);
 	}
 	pthread_mutex_destroy(&r.mu);

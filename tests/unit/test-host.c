@@ -180,7 +180,8 @@ w_init(const struct weft_host *h, const struct weft_node *p, size_t *n)
 	return (void *)h;
 }
 
-/* Task i: ok with results, except 3 (fails twice, then ok) and 5. */
+/* Task i: ok with results, except 3 (fails twice with a partial
+ * result, then ok) and 5. */
 static int
 w_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 {
@@ -189,8 +190,10 @@ w_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	calls[idx]++;
 	if (idx == 5)
 		return (ta->fail)(t, "task %zu refuses", idx);
-	if (idx == 3 && calls[idx] < 3)
+	if (idx == 3 && calls[idx] < 3) {
+		ta->result_int(t, "partial", calls[idx]);
 		return (ta->fail)(t, "not yet");
+	}
 	ta->result_int(t, "i", (long long)idx);
 	ta->result_str(t, "s", "x");
 	ta->result_num(t, "f", 0.5);
@@ -231,7 +234,7 @@ static void
 teardown_run(struct weft_run *r)
 {
 	for (size_t i = 0; i < r->ntasks; i++) {
-		json_decref(r->recs[i].result);
+		result_free(r->recs[i].result);
 		free(r->recs[i].error);
 	}
 	free(r->recs);
@@ -244,7 +247,9 @@ test_exec(void **state)
 	const struct weft_strategy_api	*s = host.strategy;
 	struct weft_run			 r;
 	struct weft_ctx			*c;
+	struct result_val		 v;
 	size_t				 idx, n = 0;
+	char				*text;
 
 	setup_run(&r, 2);
 	c = s->ctx_open(&r, 0);
@@ -256,8 +261,13 @@ test_exec(void **state)
 	s->ctx_close(c);
 	assert_int_equal(n, 8);
 	assert_int_equal(r.recs[0].state, T_OK);
-	assert_int_equal(json_integer_value(json_object_get(r.recs[7].result,
-	    "i")), 7);
+	assert_true(result_get(r.recs[7].result, "i", &v));
+	assert_int_equal(v.type, RESULT_INT);
+	assert_int_equal(v.i, 7);
+	/* Results of the attempts that failed are not kept. */
+	text = result_text(r.recs[3].result);
+	assert_string_equal(text, "{\"i\":3,\"s\":\"x\",\"f\":0.5}");
+	free(text);
 	assert_int_equal(r.recs[3].state, T_OK);
 	assert_int_equal(r.recs[3].attempts, 3);
 	assert_int_equal(r.recs[5].state, T_FAILED);
@@ -274,7 +284,7 @@ test_capture_commit(void **state)
 	const struct weft_strategy_api	*s = host.strategy;
 	struct weft_run			 r;
 	struct weft_ctx			*c;
-	char				*out;
+	char				*out, *text;
 	size_t				 len;
 
 	setup_run(&r, 0);
@@ -284,6 +294,10 @@ test_capture_commit(void **state)
 	assert_int_equal(s->commit(&r, 2, 1, out, len), 0);
 	assert_int_equal(r.recs[2].state, T_OK);
 	assert_int_equal(r.recs[2].lane, 1);
+	/* The result crossed as it was made. */
+	text = result_text(r.recs[2].result);
+	assert_string_equal(text, "{\"i\":2,\"s\":\"x\",\"f\":0.5}");
+	free(text);
 	/* The same outcome twice, or for a task out of range: refused. */
 	assert_int_equal(s->commit(&r, 2, 1, out, len), -1);
 	assert_int_equal(s->commit(&r, 99, 1, out, len), -1);

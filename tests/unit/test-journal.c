@@ -1,8 +1,9 @@
 /*
- * test-journal.c - the journal's lines: a task's result is written so
- * that it reads back as exactly the same JSON (strings with anything
- * in them, integers, doubles to the last bit), and a journal with a
- * torn last line still reads.
+ * test-journal.c - the journal's lines and the results in them: a
+ * task's result (lib/result.c) is written so that it reads back as
+ * exactly the same JSON (strings with anything in them, integers,
+ * doubles to the last bit), and a journal with a torn last line still
+ * reads.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -17,18 +18,24 @@
 
 #include "common.h"
 
-/* roundtrip - journal_result_text(o) reads back equal to o; the text. */
+/* roundtrip - o as a result, written: reads back equal to o; the text. */
 static char *
 roundtrip(json_t *o)
 {
-	char	*text = journal_result_text(o);
-	json_t	*back;
+	struct result	*r = result_from(o);
+	char		*text = result_text(r);
+	json_t		*back, *j;
 
 	assert_non_null(text);
-	back = json_loads(text, JSON_ALLOW_NUL | JSON_DECODE_ANY, NULL);
+	back = json_loads(text, JSON_ALLOW_NUL, NULL);
 	if (back == NULL || !json_equal(back, o))
 		fail_msg("%s did not read back as it was", text);
+	j = result_json(r, NULL);
+	if (!json_equal(j, o))
+		fail_msg("%s: result_json differs", text);
+	json_decref(j);
 	json_decref(back);
+	result_free(r);
 	return text;
 }
 
@@ -41,7 +48,7 @@ test_result_text(void **state)
 	json_t	*o;
 	char	*t;
 
-	assert_null(journal_result_text(NULL));
+	assert_null(result_text(NULL));
 	o = json_pack("{s:s, s:i, s:f, s:f, s:b, s:n}", "url",
 	    "http://127.0.0.1:1/a?b=\"c\"&d=\\e", "status", 200, "ttfb_s",
 	    0.001234, "total_s", 0.0125, "ok", 1, "none");
@@ -64,13 +71,51 @@ test_result_text(void **state)
 	    1));
 	free(roundtrip(o));
 	json_decref(o);
-	/* Nested values go through jansson, and still read back. */
+	/* Nested values are kept as JSON, and still read back. */
 	o = json_pack("{s:[i, i], s:{s:s}}", "list", 1, 2, "map", "k", "v");
 	free(roundtrip(o));
 	json_decref(o);
-	o = json_string("not an object");
-	free(roundtrip(o));
-	json_decref(o);
+	assert_null(result_from(json_string("not an object")));
+}
+
+/* What a task gives: set again, replaced; not UTF-8, repaired. */
+static void
+test_result_set(void **state)
+{
+	struct result		*r = NULL;
+	struct result_val	 v;
+	char			*t;
+
+	result_str(&r, "url", "u1", 2);
+	result_int(&r, "status", 0);
+	result_real(&r, "ttfb_s", 0.5);
+	result_int(&r, "status", 200);		/* in place */
+	result_str(&r, "url", "a longer one", 12);	/* moves to the end */
+	result_real(&r, "inf", 1.0 / 0.0);
+	result_str(&r, "bad", "a\xff\xc3(\xed\xa0\x80z", 8);
+	result_int(&r, "\xff", 1);		/* a key that is not UTF-8 */
+	t = result_text(r);
+	assert_string_equal(t, "{\"status\":200,\"ttfb_s\":0.5,\"url\":"
+	    "\"a longer one\",\"inf\":null,\"bad\":\"a\xef\xbf\xbd\xef\xbf\xbd("
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\"}");
+	free(t);
+	assert_true(result_get(r, "status", &v));
+	assert_int_equal(v.type, RESULT_INT);
+	assert_int_equal(v.i, 200);
+	assert_true(result_get(r, "url", &v));
+	assert_int_equal(v.len, 12);
+	assert_false(result_get(r, "nothing", &v));
+	/* Many entries: the buffer grows. */
+	for (int i = 0; i < 200; i++) {
+		char key[16];
+
+		snprintf(key, sizeof key, "k%d", i);
+		result_int(&r, key, i);
+	}
+	assert_true(result_get(r, "k199", &v));
+	assert_int_equal(v.i, 199);
+	assert_true(result_get(r, "url", &v));
+	result_free(r);
 }
 
 static void
@@ -80,6 +125,7 @@ test_read(void **state)
 			 line[512];
 	json_t		*res = json_pack("{s:s, s:f}", "url", "u", "t", 0.5);
 	struct journal	*j;
+	struct result	*rr;
 	FILE		*f;
 	int		 fd;
 	size_t		 n;
@@ -87,7 +133,9 @@ test_read(void **state)
 	assert_true((fd = mkstemp(path)) >= 0);
 	assert_non_null(f = fdopen(fd, "w"));
 	fputs("{\"journal\":1,\"id\":7,\"job\":\"j\"}\n", f);
-	rt = journal_result_text(res);
+	rr = result_from(res);
+	rt = result_text(rr);
+	result_free(rr);
 	n = journal_outcome(line, 3, 1, 1, 1500, rt, NULL);
 	assert_true(n < sizeof line);
 	fwrite(line, 1, n, f);
@@ -119,6 +167,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_result_text),
+		cmocka_unit_test(test_result_set),
 		cmocka_unit_test(test_read),
 	};
 
