@@ -70,15 +70,19 @@ id_key(const json_t *rec, char *buf, size_t len)
  * results as text, and drop the oldest beyond history_size.
  */
 static void
-keep(json_t *rec)
+keep(json_t *rec, const char *rtext, size_t rlen)
 {
 	json_t	*res = json_object_get(rec, "results"), *slim = rec;
-	char	 key[24], *text;
+	char	 key[24], *text = NULL;
 
 	if (json_array_size(res) > 0) {
-		text = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(9));
+		if (rtext == NULL) {
+			rtext = text = json_dumps(res, JSON_COMPACT |
+			    JSON_REAL_PRECISION(9));
+			rlen = strlen(text);
+		}
 		json_object_set_new(results_text, id_key(rec, key, sizeof key),
-		    json_string_nocheck(text));
+		    json_stringn_nocheck(rtext, rlen));
 		free(text);
 		slim = json_copy(rec);	/* rec may be in use elsewhere */
 		json_object_del(slim, "results");
@@ -261,7 +265,7 @@ history_init(void)
 		id = json_integer_value(json_object_get(o, "id"));
 		if (id >= next_id)
 			next_id = id + 1;
-		keep(o);
+		keep(o, NULL, 0);
 	}
 	free(line);
 	fclose(f);
@@ -490,25 +494,67 @@ history_has(long long id)
 }
 
 /*
+ * record_line - rec as one line of JSON with its newline (*len bytes,
+ * malloc'd), printed once for the metrics log, the history, its copy in
+ * memory and the replies to who waits for the run: a record of 1,000
+ * results takes 2 ms to print.  Its results, if any, come last, and
+ * *rlen says how long their text is.
+ */
+static char *
+record_line(const json_t *rec, size_t *len, size_t *rlen)
+{
+	const size_t	 flags = JSON_COMPACT | JSON_REAL_PRECISION(9);
+	json_t		*res = json_object_get(rec, "results"), *rest;
+	char		*rtext, *text, *line;
+	size_t		 n;
+
+	*rlen = 0;
+	if (json_array_size(res) == 0) {
+		line = json_dumps(rec, flags);
+		*len = strlen(line);
+		line[(*len)++] = '\n';	/* json_dumps leaves room for the NUL */
+		return line;
+	}
+	rest = json_copy((json_t *)rec);	/* shallow */
+	json_object_del(rest, "results");
+	text = json_dumps(rest, flags);
+	rtext = json_dumps(res, flags);
+	json_decref(rest);
+	n = strlen(text);
+	*rlen = strlen(rtext);
+	line = xmalloc(n + *rlen + 16);
+	memcpy(line, text, n - 1);		/* without its } */
+	*len = n - 1;
+	if (n > 2)
+		line[(*len)++] = ',';
+	memcpy(line + *len, "\"results\":", 10);
+	*len += 10;
+	memcpy(line + *len, rtext, *rlen);
+	*len += *rlen;
+	line[(*len)++] = '}';
+	line[(*len)++] = '\n';
+	free(text);
+	free(rtext);
+	return line;
+}
+
+/*
  * history_add - keep the record of run r: the metrics log, its
  * timeline, the history file (each fsync'd before anyone is told the
- * run ended), and memory.  A run already there (its journal's record,
- * landed once) is not added twice.  0, or -1 if the files must wait.
+ * run ended), and memory; r->line is the record's text then, for the
+ * replies.  A run already there (its journal's record, landed once) is
+ * not added twice.  0, or -1 if the files must wait.
  */
 int
-history_add(const struct run *r, json_t *rec)
+history_add(struct run *r, json_t *rec)
 {
 	char	*path, *line;
-	size_t	 len;
+	size_t	 len, rlen = 0;
 	int	 rc = 0;
 
 	if (history_has(r->id))
 		return 0;
-	/* One text for both files: a record of 1,000 results takes 2 ms
-	 * to print. */
-	line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(9));
-	len = strlen(line);
-	line[len++] = '\n';	/* json_dumps leaves room for the NUL */
+	line = record_line(rec, &len, &rlen);
 	rc |= append_line(weftd.conf->metrics_log, line, len);
 	if (r->trace != NULL)
 		save_trace(r);
@@ -520,9 +566,13 @@ history_add(const struct run *r, json_t *rec)
 	}
 	path = history_path();
 	rc |= append_line(path, line, len);
-	free(line);
 	free(path);
-	keep(json_incref(rec));
+	/* The results' text is the line's end: "results":[...]} */
+	keep(json_incref(rec), rlen ? line + len - 2 - rlen : NULL, rlen);
+	line[len - 1] = '\0';
+	free(r->line);
+	r->line = line;
+	r->line_len = len - 1;
 	/* A journal kept for resume goes when its run leaves the history. */
 	if (r->id > weftd.conf->history_size) {
 		path = journal_path(weftd.conf->state_dir,

@@ -789,6 +789,7 @@ run_free(struct run *r)
 		munmap(r->shared, sizeof *r->shared);
 	json_decref(r->record);
 	json_decref(r->trace);
+	free(r->line);
 	free(r->journal);
 	free(r->error);
 	free(r->job);

@@ -81,6 +81,10 @@ struct run {
 	json_t			*record;	/* the runner's RECORD */
 	json_t			*trace;		/* its TRACE */
 	char			*error;		/* its ERROR, or ours */
+	char			*line;		/* its record as the history
+						   has it (no newline), once
+						   it has ended; or NULL */
+	size_t			 line_len;
 	long long		 done, failed, total;
 	long long		 units_done, units_total;
 	struct run_shared	*shared;	/* or NULL */
@@ -122,7 +126,7 @@ long long proc_starttime(pid_t);
 
 /* history.c: the records of ended runs, and their timelines */
 void	 history_init(void);
-int	 history_add(const struct run *, json_t *);
+int	 history_add(struct run *, json_t *);
 int	 history_has(long long);
 json_t	*history_list(const char *, int);
 json_t	*history_lookup(long long);
