@@ -290,6 +290,8 @@ dl_init(const struct weft_host *h, const struct weft_node *params,
 
 /* ---- the multi handle on a libevent loop (hiperfifo's pattern) ---- */
 
+static void	setup_handle(const struct dl *, CURL *);
+
 static void
 check_done(struct multi *m)
 {
@@ -402,16 +404,21 @@ multi_new(const struct weft_host *h, struct event_base *base)
 	return m;
 }
 
-/* easy_get, easy_put - a pool of easy handles per loop. */
+/* easy_get, easy_put - a pool of easy handles per loop, set up for
+ * the job's transfers once. */
 static CURL *
-easy_get(struct multi *m)
+easy_get(const struct dl *d, struct multi *m)
 {
-	/* No curl_easy_reset: setup() sets every option a transfer on
-	 * the loop uses, and a reset costs more than the transfer's own
-	 * bookkeeping. */
+	CURL *e;
+
+	/* No curl_easy_reset: a reset costs more than the transfer's own
+	 * bookkeeping, and a transfer on the loop sets the options it
+	 * changes (setup_xfer, CURLOPT_PRIVATE). */
 	if (m->nidle > 0)
 		return m->idle[--m->nidle];
-	return curl_easy_init();
+	if ((e = curl_easy_init()) != NULL)
+		setup_handle(d, e);
+	return e;
 }
 
 static void
@@ -564,14 +571,12 @@ reason_of(CURLcode rc)
 	}
 }
 
+/* setup_handle - the options every transfer of the job shares: set once
+ * per easy handle (20,000 transfers made 260,000 setopt calls). */
 static void
-setup(const struct dl *d, CURL *e, const char *url, struct body *b,
-    char *errbuf)
+setup_handle(const struct dl *d, CURL *e)
 {
-	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)d->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)d->connect_timeout_ms);
@@ -581,6 +586,15 @@ setup(const struct dl *d, CURL *e, const char *url, struct body *b,
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers);
 	curl_easy_setopt(e, CURLOPT_NOBODY, d->head ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+}
+
+/* setup_xfer - the options of one transfer. */
+static void
+setup_xfer(CURL *e, const char *url, struct body *b, char *errbuf)
+{
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
 }
 
 /*
@@ -649,7 +663,8 @@ dl_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 			return h->fail(t, "curl_easy_init failed");
 		e = c->easy;
 		curl_easy_reset(e);
-	} else if ((e = easy_get(c->m)) == NULL)
+		setup_handle(d, e);
+	} else if ((e = easy_get(d, c->m)) == NULL)
 		return h->fail(t, "curl_easy_init failed");
 	h->result_str(t, "url", url);
 	for (attempt = 0; attempt <= d->retries; attempt++) {
@@ -673,7 +688,7 @@ dl_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 				break;
 			}
 		}
-		setup(d, e, url, &b, errbuf);
+		setup_xfer(e, url, &b, errbuf);
 		rc = perform(d, c, t, e);
 		status = 0;
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
