@@ -70,7 +70,6 @@ runner_run(const struct proto_run *req)
 	struct proto_start	 st;
 	struct job		*job;
 	char			*tr, *rec;
-	json_t			*o;
 	char			*errs;
 	int			 fd = SUPERVISOR_FD;
 	long			 ncpu;
@@ -152,9 +151,7 @@ runner_run(const struct proto_run *req)
 	if (r->wops->fini != NULL)
 		r->wops->fini(r->wstate);
 	tr = trace_text(r);
-	o = record_make(r);
-	rec = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
+	rec = record_text(r);
 	journal_end(r, rec);
 	supervisor_send(r, tr);
 	supervisor_send(r, rec);

@@ -176,7 +176,7 @@ const char *work_node(const struct weft_run *);
 extern const struct weft_params_api params_api;
 
 /* record.c: the record, its summary and percentiles, the timeline */
-json_t	*record_make(struct weft_run *);
+char	*record_text(struct weft_run *);
 char	*trace_text(struct weft_run *);
 
 /* journal.c: the run's journal, and adoption by a new weftd */

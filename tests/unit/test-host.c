@@ -200,8 +200,10 @@ w_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	return WEFT_TASK_OK;
 }
 
+static const char *const w_sum[] = { "i", NULL };
+static const char *const w_count[] = { "s", NULL };
 static const struct weft_workload_ops wops = { .init = w_init,
-    .task = w_task };
+    .task = w_task, .sum_keys = w_sum, .count_keys = w_count };
 static const struct weft_plugin wdesc = { WEFT_PLUGIN_HEADER,
     .kind = WEFT_KIND_WORKLOAD, .name = "t", .version = "1", .summary = "s",
     .ops = &wops };
@@ -275,6 +277,50 @@ test_exec(void **state)
 	assert_string_equal(r.recs[5].error, "task 5 refuses");
 	assert_int_equal(atomic_load(&r.done), 8);
 	assert_int_equal(atomic_load(&r.failed), 1);
+	teardown_run(&r);
+}
+
+/* The RECORD a run sends: counts, summary, results written by hand. */
+static void
+test_record(void **state)
+{
+	const struct weft_strategy_api	*s = host.strategy;
+	struct weft_run			 r;
+	struct weft_ctx			*c;
+	size_t				 idx;
+	char				*text;
+	json_t				*o, *res, *want;
+
+	setup_run(&r, 2);
+	c = s->ctx_open(&r, 0);
+	while (s->next(&r, &idx))
+		s->exec(c, idx);
+	s->ctx_close(c);
+	text = record_text(&r);
+	o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	if (o == NULL)
+		fail_msg("not JSON: %s", text);
+	assert_string_equal(json_string_value(json_object_get(o, "type")),
+	    "record");
+	want = json_pack("{s:i, s:i, s:i, s:i}", "total", 8, "ok", 7,
+	    "failed", 1, "cancelled", 0);
+	assert_true(json_equal(json_object_get(o, "tasks"), want));
+	json_decref(want);
+	/* 0+1+2+3+4+6+7, and seven tasks gave s = "x". */
+	want = json_pack("{s:{s:i}, s:{s:{s:i}}}", "sum", "i", 23, "count",
+	    "s", "x", 7);
+	assert_true(json_equal(json_object_get(o, "summary"), want));
+	json_decref(want);
+	res = json_object_get(o, "results");
+	assert_int_equal(json_array_size(res), 7);
+	want = json_pack("{s:i, s:i, s:s, s:f}", "task", 6, "i", 6, "s", "x",
+	    "f", 0.5);
+	assert_true(json_equal(json_array_get(res, 5), want));
+	json_decref(want);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(o, "failures"), 0), "task")), 5);
+	json_decref(o);
+	free(text);
 	teardown_run(&r);
 }
 
@@ -377,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_params_values),
 		cmocka_unit_test(test_params_errors),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_capture_commit),
 		cmocka_unit_test(test_percentiles),
 	};
