@@ -97,11 +97,17 @@ utf8_len(const unsigned char *s, size_t left)
 static int
 utf8_valid(const char *s, size_t len)
 {
-	size_t n;
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 n;
 
-	for (size_t i = 0; i < len; i += n)
-		if ((n = utf8_len((const unsigned char *)s + i, len - i)) == 0)
+	for (size_t i = 0; i < len; i += n) {
+		if (u[i] < 0x80) {	/* most of it: URLs, names */
+			n = 1;
+			continue;
+		}
+		if ((n = utf8_len(u + i, len - i)) == 0)
 			return 0;
+	}
 	return 1;
 }
 
@@ -128,7 +134,8 @@ add(struct result **rp, int type, const char *key, const void *v,
 	}
 	need = HDR + klen + vlen;
 	if (r == NULL || r->cap - r->len < need) {
-		size_t cap = r ? 2 * r->cap + need : (need < 96 ? 128 : need +
+		/* 256: what a download's six values take, with room. */
+		size_t cap = r ? 2 * r->cap + need : (need < 192 ? 256 : need +
 		    64);
 
 		r = realloc(r, sizeof *r + cap);
@@ -248,6 +255,13 @@ result_get(const struct result *r, const char *key, struct result_val *v)
 	return 0;
 }
 
+/* Bytes a JSON string cannot hold as they are. */
+static const unsigned char must_escape[256] = {
+	[0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
 /* json_put_string - s (len bytes, UTF-8) as a JSON string at p (room:
  * 6 * len + 2); returns the end. */
 char *
@@ -257,8 +271,17 @@ json_put_string(char *p, const char *s, size_t len)
 
 	*p++ = '"';
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char	c;
+		size_t		j;
 
+		/* Runs that need no escape, copied whole. */
+		for (j = i; j < len && !must_escape[(unsigned char)s[j]]; j++)
+			;
+		memcpy(p, s + i, j - i);
+		p += j - i;
+		if ((i = j) == len)
+			break;
+		c = (unsigned char)s[i];
 		if (c == '"' || c == '\\') {
 			*p++ = '\\';
 			*p++ = (char)c;
