@@ -192,6 +192,7 @@ free_port() {
 # NGINX (the base URL).  Serves:
 #   /pages/N.bin       static files (see $T/nginx/www/pages)
 #   /delay/MS/PATH     PATH after MS milliseconds (echo_sleep)
+#   /ua                the request's User-Agent
 #   /status/500        a 500;  /nope: a 404
 #   /redirect          302 to /pages/1.bin;  /loop: redirects forever
 #   /hang              never answers (an hour)
@@ -234,6 +235,7 @@ http {
 		location = /redirect { return 302 /pages/1.bin; }
 		location = /loop { return 302 /loop; }
 		location = /hang { echo_sleep 3600; }
+		location = /ua { echo "\$http_user_agent"; }
 	}
 }
 NGINX

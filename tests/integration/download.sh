@@ -45,6 +45,21 @@ params:
   repeat: 160
 strategy: coro
 concurrency: 160"
+mkdir -p "$T/ua1" "$T/ua2" "$T/ua3"
+chmod 777 "$T/ua1" "$T/ua2" "$T/ua3"
+job ua1 "workload: download
+params: {urls: [$NGINX/ua], save_to: $T/ua1}
+strategy: coro"
+job ua2 "workload: download
+params: {urls: [$NGINX/ua], save_to: $T/ua2, user_agent: mine/2.0}
+strategy: threads"
+job ua3 "workload: download
+params:
+  urls: [$NGINX/ua]
+  save_to: $T/ua3
+  user_agent: not-this
+  headers: ['user-agent: from-headers', 'X-A: b']
+strategy: coro"
 job tls "workload: download
 params:
   urls: [https://127.0.0.1:$NGINX_PORT/pages/1.bin]"
@@ -88,6 +103,13 @@ for f in 1.bin 2.bin 20k.bin; do
 	[ $found = 1 ] || bad=$((bad + 1))
 done
 expect_eq "saved files match what nginx served (sha256)" 0 $bad
+
+for j in ua1 ua2 ua3; do
+	wctl run $j --wait > /dev/null
+done
+expect_eq "the default user agent is sent" "weft-download/1.0" "$(cat "$T"/ua1/*)"
+expect_eq "user_agent is sent" "mine/2.0" "$(cat "$T"/ua2/*)"
+expect_eq "a User-Agent header wins over user_agent" "from-headers" "$(cat "$T"/ua3/*)"
 
 for s in inline coro; do
 	out=$(wctl run bad --strategy $s --wait | sed 's/ ttfb_s=[0-9.e-]*//; s/ total_s=[0-9.e-]*//')
