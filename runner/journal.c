@@ -218,7 +218,10 @@ next:
 	sync_due(r);
 }
 
-/* line - one {"key": value, ...} line, written and synced now. */
+/*
+ * line - one {"key": value, ...} line, written now and synced with the
+ * outcomes (weftd synced the header, which says what the run is).
+ */
 static void
 line(struct weft_run *r, json_t *o)
 {
@@ -230,11 +233,8 @@ line(struct weft_run *r, json_t *o)
 	buflen += len;
 	buf[buflen++] = '\n';
 	free(s);
-	if (put(r) == 0) {
-		fdatasync(r->jfd);
-		synced_at = now_mono();
-		unsynced = 0;
-	}
+	if (put(r) == 0)
+		unsynced = 1;
 }
 
 /*
@@ -366,6 +366,7 @@ journal_start(struct weft_run *r, const struct proto_run *req)
 			r->journaled = xcalloc(r->ntasks + 1, 1);
 		line(r, o);
 		json_decref(o);
+		synced_at = now_mono();	/* the first sync: journal_sync on */
 	}
 	if (pipe2(wake, O_CLOEXEC) != 0 ||
 	    pthread_atfork(fork_prepare, fork_done, fork_done) != 0 ||
