@@ -75,7 +75,9 @@ test_result_text(void **state)
 	o = json_pack("{s:[i, i], s:{s:s}}", "list", 1, 2, "map", "k", "v");
 	free(roundtrip(o));
 	json_decref(o);
-	assert_null(result_from(json_string("not an object")));
+	o = json_string("not an object");
+	assert_null(result_from(o));
+	json_decref(o);
 }
 
 /* What a task gives: set again, replaced; not UTF-8, repaired. */
