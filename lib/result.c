@@ -122,8 +122,10 @@ add(struct result **rp, int type, const char *key, const void *v,
 	uint16_t	 kl;
 	uint32_t	 vl = (uint32_t)vlen;
 
-	if (klen > KEY_MAX || !utf8_valid(key, klen))
-		return;		/* as jansson did: not JSON, not kept */
+	/* A key that is not UTF-8 (jansson refused it too), or a key or
+	 * value too long for an entry, is not kept. */
+	if (klen > KEY_MAX || vlen > UINT32_MAX || !utf8_valid(key, klen))
+		return;
 	if ((e = find(r, key, klen)) != NULL) {
 		if (e[0] == type && (type == RESULT_INT || type ==
 		    RESULT_REAL)) {
