@@ -92,7 +92,7 @@ struct shard;
  *   connected  whether there is a connection now
  *   connect    a new connection, authenticated, on the right db:
  *              0, -1 (try again; s->why says why), -2 (refused for good)
- *   send       queue one command
+ *   send       queue one command, already in RESP
  *   await      take replies until part of the window is answered
  *              (check() sees each): 0, or -1 when the connection is
  *              lost or silent (s->why)
@@ -103,7 +103,7 @@ struct shard;
 struct transport {
 	int	(*connected)(struct shard *);
 	int	(*connect)(struct shard *);
-	int	(*send)(struct shard *, int, const char **, const size_t *);
+	int	(*send)(struct shard *, const char *, size_t);
 	int	(*await)(struct shard *);
 	void	(*drop)(struct shard *);
 	void	(*keep)(struct shard *, struct rctx *, int);
@@ -411,10 +411,10 @@ b_drop(struct shard *s)
 }
 
 static int
-b_send(struct shard *s, int argc, const char **argv, const size_t *len)
+b_send(struct shard *s, const char *cmd, size_t len)
 {
-	return redisAppendCommandArgv(s->c, argc, argv, len) == REDIS_OK ?
-	    0 : -1;
+	return redisAppendFormattedCommand(s->c, cmd, len) == REDIS_OK ? 0 :
+	    -1;
 }
 
 /* lost_why - why the blocking connection failed, if s->why is empty. */
@@ -454,7 +454,8 @@ b_connect(struct shard *s)
 	}
 	setup_commands(d, &su);
 	for (int i = 0; i < su.n; i++) {
-		if (b_send(s, su.argc[i], su.argv[i], NULL) != 0 ||
+		if (redisAppendCommandArgv(s->c, su.argc[i], su.argv[i],
+		    NULL) != REDIS_OK ||
 		    flush(s) != 0 || (r = reply(s)) == NULL) {
 			lost_why(s);
 			b_drop(s);
@@ -611,10 +612,10 @@ a_drop(struct shard *s)
 }
 
 static int
-a_send(struct shard *s, int argc, const char **argv, const size_t *len)
+a_send(struct shard *s, const char *cmd, size_t len)
 {
-	return redisAsyncCommandArgv(s->ac, on_reply, NULL, argc, argv,
-	    len) == REDIS_OK ? 0 : -1;
+	return redisAsyncFormattedCommand(s->ac, on_reply, NULL, cmd, len) ==
+	    REDIS_OK ? 0 : -1;
 }
 
 static int
@@ -726,46 +727,104 @@ reconnect(struct shard *s)
 	}
 }
 
-/* send_line - queue line n's command: SET (or STRLEN when verifying). */
+/* put_num - v in decimal at p; the end. */
+static char *
+put_num(char *p, unsigned long long v)
+{
+	char	tmp[24];
+	size_t	n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* put_bulk - a RESP bulk string at p: $len, the bytes; the end. */
+static char *
+put_bulk(char *p, const char *s, size_t len)
+{
+	*p++ = '$';
+	p = put_num(p, len);
+	*p++ = '\r';
+	*p++ = '\n';
+	memcpy(p, s, len);
+	p += len;
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+/* key_add - s (len bytes) after the key's klen, within 511; its length. */
+static size_t
+key_add(char *key, size_t klen, const char *s, size_t len)
+{
+	if (len > 511 - klen)
+		len = 511 - klen;
+	memcpy(key + klen, s, len);
+	return klen + len;
+}
+
+/*
+ * send_line - queue line n's command: SET (or STRLEN when verifying),
+ * written in RESP here: hiredis's argv formatting (sdscatfmt, an sds
+ * made and freed per command) and snprintf for the key were most of
+ * the client's CPU, which on two cores is taken from redis-server.
+ */
 static int
 send_line(struct shard *s, size_t n)
 {
 	struct rd	*d = s->d;
 	const char	*line = d->data + d->line[n];
 	size_t		 len = d->line[n + 1] - d->line[n];
-	char		 key[512], ttl[32];
-	const char	*argv[5];
-	size_t		 argvlen[5];
-	int		 argc;
+	size_t		 plen = strlen(d->key_prefix);
+	size_t		 slen = strlen(d->key_suffix);
+	char		 stack[4096], key[512], num[24], *buf = stack, *p;
+	size_t		 need, klen = 0;
+	int		 rc;
 
 	if (len > 0 && line[len - 1] == '\n')
 		len--;
-	argvlen[1] = (size_t)snprintf(key, sizeof key, "%s%zu%s",
-	    d->key_prefix, n, d->key_suffix);
-	if (argvlen[1] >= sizeof key)
-		argvlen[1] = sizeof key - 1;
-	argv[1] = key;
+	/* The key: prefix, n, suffix, cut to 511 bytes as it always was. */
+	klen = key_add(key, klen, d->key_prefix, plen);
+	klen = key_add(key, klen, num, (size_t)(put_num(num, n) - num));
+	klen = key_add(key, klen, d->key_suffix, slen);
+	need = klen + len + 128;
+	if (need > sizeof stack && (buf = malloc(need)) == NULL) {
+		snprintf(s->why, sizeof s->why, "out of memory");
+		return -1;
+	}
+	p = buf;
 	if (s->verifying) {
-		argv[0] = "STRLEN";
-		argvlen[0] = 6;
-		argc = 2;
+		memcpy(p, "*2\r\n$6\r\nSTRLEN\r\n", 16);
+		p = put_bulk(p + 16, key, klen);
 	} else {
-		argv[0] = "SET";
-		argvlen[0] = 3;
-		argv[2] = line;
-		argvlen[2] = len;
-		argc = 3;
 		if (d->ttl) {
-			argv[3] = "EX";
-			argvlen[3] = 2;
-			argvlen[4] = (size_t)snprintf(ttl, sizeof ttl, "%lld",
-			    d->ttl);
-			argv[4] = ttl;
-			argc = 5;
+			memcpy(p, "*5\r\n$3\r\nSET\r\n", 13);
+			p += 13;
+		} else {
+			memcpy(p, "*3\r\n$3\r\nSET\r\n", 13);
+			p += 13;
+		}
+		p = put_bulk(p, key, klen);
+		p = put_bulk(p, line, len);
+		if (d->ttl) {
+			char ttl[24];
+
+			memcpy(p, "$2\r\nEX\r\n", 8);
+			p += 8;
+			p = put_bulk(p, ttl, (size_t)(put_num(ttl,
+			    (unsigned long long)d->ttl) - ttl));
 		}
 		s->bytes += (long long)len;
 	}
-	return s->tp->send(s, argc, argv, argvlen);
+	rc = s->tp->send(s, buf, (size_t)(p - buf));
+	if (buf != stack)
+		free(buf);
+	return rc;
 }
 
 /* report_progress - tell weft how many more lines are written. */
