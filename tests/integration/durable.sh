@@ -112,6 +112,7 @@ out=$(wctl --json run show "$rid")
 expect_eq "the record says resume_of" "$id" "$(jget "$out" resume_of)"
 expect_eq "and tasks.resumed" "${okn:-?}" "$(printf '%s' "$out" | jq '.tasks.resumed')"
 expect_eq "and the results of all tasks, old and new" 30 "$(printf '%s' "$out" | jq '.results | length')"
+expect_eq "each result as its task gave it (carried ones read back from the journal)" 30 "$(printf '%s' "$out" | jq '[.results[] | select(.i == .task)] | length')"
 out=$(wctl resume "$rid" 2>&1)
 expect_eq "an ok run has nothing to resume" "weftctl: run $rid ended ok; there is nothing to resume" "$out"
 
