@@ -609,7 +609,6 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	msg.workload_path = wpath;
 	msg.strategy_path = spath;
 	msg.trace_max = weftd.conf->trace_max;
-	msg.journal_sync_ms = (long long)weftd.conf->journal_sync_ms;
 	msg.log_level = log_getlevel();
 	msg.log_dest = weftd.log_dest;
 	xasprintf(&lpath, "%s/runs/%lld.sock", weftd.conf->state_dir, r->id);

@@ -160,7 +160,6 @@ struct config {
 	int		 log_level;
 	int		 max_concurrent_runs;
 	uint64_t	 shutdown_grace_ms;
-	uint64_t	 journal_sync_ms;	/* between a journal's syncs */
 	int		 history_size;
 	char		*control_group;	/* may run, cancel, reload */
 	char		*metrics_listen;	/* HOST:PORT, or NULL */

@@ -57,7 +57,6 @@ static const struct pfield run_fields[] = {
 	STR(run, workload_path, 1),
 	STR(run, strategy_path, 1),
 	INT(run, trace_max, 1, 0, 10000000),
-	INT(run, journal_sync_ms, 0, 0, 60000),
 	INT(run, log_level, 1, 0, 3),
 	INT(run, log_dest, 1, 0, 2),
 	BOOL(run, journal, 0),

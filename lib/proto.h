@@ -64,7 +64,6 @@ struct proto_run {
 	const char	*workload_path;	/* the plugin files */
 	const char	*strategy_path;
 	long long	 trace_max;	/* tasks kept in the timeline */
-	long long	 journal_sync_ms;	/* between syncs; 0: each write */
 	long long	 log_level;
 	long long	 log_dest;
 	int		 journal;	/* fd 7 is the run's journal */

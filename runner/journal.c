@@ -5,12 +5,7 @@
  * format) by a thread of this file, every JOURNAL_EVERY_MS: it scans the
  * task records from the first task not journaled yet, and writes what
  * finished since (the task's state, stored last with release order, says
- * its record is complete), and fdatasyncs at most every journal_sync
- * (weftd.yaml; 1 s by default, as Redis's appendfsync everysec: a sync
- * every 100 ms cost a 20,000-GET run about 4% of its time on this
- * 2-core machine).  So a crash of weftd or the runner loses at most
- * 100 ms of outcomes (whose tasks a resume runs again), a power cut at
- * most journal_sync more.  The task threads do nothing
+ * its record is complete), then fdatasyncs.  The task threads do nothing
  * for it: a noop task costs a few hundred nanoseconds, and anything per
  * task shared between threads (a counter, a queue) would cost more than
  * the journal is allowed to.  Tasks that ended ok without a result are
@@ -44,20 +39,6 @@ static char	*buf;		/* formatted, not yet written */
 static size_t	 buflen, bufcap;
 static int	 full_logged;
 static int	 unsynced;	/* written since the last sync */
-static double	 synced_at;	/* now_mono() of the last sync */
-
-/* sync_due - fdatasync what was written, if journal_sync has passed. */
-static void
-sync_due(struct weft_run *r)
-{
-	double now = now_mono();
-
-	if (!unsynced || now - synced_at < r->jsync_s)
-		return;
-	fdatasync(r->jfd);
-	synced_at = now;
-	unsynced = 0;
-}
 
 /* supervisor_send - a message (its JSON text) to weftd, if one is there. */
 void
@@ -215,7 +196,10 @@ next:
 			return;
 		unsynced = 1;
 	}
-	sync_due(r);
+	if (unsynced) {
+		fdatasync(r->jfd);
+		unsynced = 0;
+	}
 }
 
 /*
@@ -366,7 +350,6 @@ journal_start(struct weft_run *r, const struct proto_run *req)
 			r->journaled = xcalloc(r->ntasks + 1, 1);
 		line(r, o);
 		json_decref(o);
-		synced_at = now_mono();	/* the first sync: journal_sync on */
 	}
 	if (pipe2(wake, O_CLOEXEC) != 0 ||
 	    pthread_atfork(fork_prepare, fork_done, fork_done) != 0 ||

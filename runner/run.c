@@ -80,7 +80,6 @@ runner_run(const struct proto_run *req)
 	r->id = req->id;
 	r->jfd = req->journal ? JOURNAL_FD : -1;
 	r->tfd = req->journal && req->trace_file ? TRACE_FD : -1;
-	r->jsync_s = (double)req->journal_sync_ms / 1000;
 	r->retries = job->retries;
 	r->trace_max = (size_t)req->trace_max;
 	r->strategy = req->strategy;

@@ -62,7 +62,6 @@ struct weft_run {
 	/* The journal (runner/journal.c). */
 	int				 jfd;		/* or -1 */
 	int				 tfd;	/* the trace file, or -1 */
-	double				 jsync_s;	/* between syncs */
 	unsigned char			*journaled;	/* by task */
 	size_t				 jlo;	/* the first not journaled */
 	int				 lfd;	/* the adoption socket */

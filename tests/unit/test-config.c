@@ -283,31 +283,19 @@ test_config(void **state)
 	assert_string_equal(c->plugin_dirs[0], path);
 	snprintf(path, sizeof path, "%s/w.sock", dir);
 	assert_string_equal(c->socket, path);
-	assert_int_equal(c->journal_sync_ms, 1000);	/* the default */
 	config_free(c);
 	errlist_clear(&el);
 
-	write_file("weftd.yaml", "journal_sync: 0s\n");
-	snprintf(path, sizeof path, "%s/weftd.yaml", dir);
-	c = config_load(path, NULL, &el, &bad);
-	assert_non_null(c);
-	assert_int_equal(c->journal_sync_ms, 0);
-	config_free(c);
-	errlist_clear(&el);
-
-	write_file("weftd.yaml", "sockett: x\nmax_concurrent_runs: lots\n"
-	    "journal_sync: 2m\n");
+	write_file("weftd.yaml", "sockett: x\nmax_concurrent_runs: lots\n");
 	snprintf(path, sizeof path, "%s/weftd.yaml", dir);
 	c = config_load(path, NULL, &el, &bad);
 	assert_null(c);
-	assert_int_equal(el.n, 3);
+	assert_int_equal(el.n, 2);
 	assert_non_null(strstr(el.v[0], "weftd.yaml:1:1: sockett: unknown "
 	    "key \"sockett\""));
 	assert_non_null(strstr(el.v[1], "weftd.yaml:2:22: "
 	    "max_concurrent_runs: expected an integer from 1 to 10000, got "
 	    "\"lots\""));
-	assert_non_null(strstr(el.v[2], "weftd.yaml:3:15: journal_sync: at "
-	    "most 60s (a power cut loses the outcomes of that long), got 2m"));
 	errlist_clear(&el);
 }
 
