@@ -83,7 +83,14 @@ trap cleanup_nodes EXIT
 
 node a
 node w1 "  worker: {slots: 2, strategy: threads}"
-node w2 "  worker: {slots: 2, strategy: fork}"
+# libasan 8 (gcc 12) does not lock its allocator across fork(): a fork
+# worker of w2's runner can inherit a lock its Redis threads held and
+# wait on it forever (seen once in five ASan runs; redis.sh skips fork
+# under the sanitizers for the same reason).  There w2 runs coro; the
+# default build tests fork.
+w2s=fork
+[ "${WEFT_SANITIZERS:-no}" != no ] && w2s=coro
+node w2 "  worker: {slots: 2, strategy: $w2s}"
 wait_for "two worker nodes announce themselves" nodes_up 2
 subscribed() {
 	[ "$(rcli PUBSUB NUMSUB weft:runs | tail -n 1)" = "$1" ]
