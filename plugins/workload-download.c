@@ -293,15 +293,8 @@ dl_init(const struct weft_host *h, const struct weft_node *params,
 		if (asprintf(&ua, "User-Agent: %s", d->user_agent) < 0)
 			bad = 1;
 		else {
-			struct curl_slist *l = curl_slist_append(NULL, ua);
-
+			d->headers = curl_slist_append(d->headers, ua);
 			free(ua);
-			if (l == NULL)
-				bad = 1;
-			else {
-				l->next = d->headers;
-				d->headers = l;
-			}
 		}
 	}
 	if (d->save_to != NULL && (stat(d->save_to, &st) != 0 ||
@@ -448,9 +441,10 @@ easy_get(const struct dl *d, struct multi *m)
 {
 	CURL *e;
 
-	/* No curl_easy_reset: a reset costs more than the transfer's own
-	 * bookkeeping, and a transfer on the loop sets the options it
-	 * changes (setup_xfer, CURLOPT_PRIVATE). */
+	/* No curl_easy_reset (here or for a blocking strategy's handle): a
+	 * reset costs more than the transfer's own bookkeeping, and a
+	 * transfer sets the options it changes (setup_xfer, and
+	 * CURLOPT_PRIVATE or the progress callback in perform). */
 	if (m->nidle > 0)
 		return m->idle[--m->nidle];
 	if ((e = curl_easy_init()) != NULL)
@@ -695,11 +689,12 @@ dl_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	if (blocking) {
 		if (h->loop_base(t) != NULL)
 			return h->fail(t, "out of memory");
-		if (c->easy == NULL && (c->easy = curl_easy_init()) == NULL)
-			return h->fail(t, "curl_easy_init failed");
+		if (c->easy == NULL) {
+			if ((c->easy = curl_easy_init()) == NULL)
+				return h->fail(t, "curl_easy_init failed");
+			setup_handle(d, c->easy);
+		}
 		e = c->easy;
-		curl_easy_reset(e);
-		setup_handle(d, e);
 	} else if ((e = easy_get(d, c->m)) == NULL)
 		return h->fail(t, "curl_easy_init failed");
 	h->result_str(t, "url", url);
