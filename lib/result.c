@@ -33,32 +33,41 @@ struct result {
 
 enum { DEAD = 0 };
 
+/* decode - entry e's type, key and value into *v; its size. */
 static size_t
-entry_size(const unsigned char *e)
+decode(const unsigned char *e, struct result_val *v)
 {
-	uint16_t	klen;
-	uint32_t	vlen;
+	uint16_t	kl;
+	uint32_t	vl;
 
-	memcpy(&klen, e + 2, 2);
-	memcpy(&vlen, e + 4, 4);
-	return HDR + klen + vlen;
+	memcpy(&kl, e + 2, 2);
+	memcpy(&vl, e + 4, 4);
+	v->type = e[0];
+	v->key = (const char *)e + HDR;
+	v->klen = kl;
+	v->s = (const char *)e + HDR + kl;
+	v->len = vl;
+	if (v->type == RESULT_INT)
+		memcpy(&v->i, v->s, sizeof v->i);
+	else if (v->type == RESULT_REAL)
+		memcpy(&v->d, v->s, sizeof v->d);
+	return HDR + kl + vl;
 }
 
-/* find - the live entry for key, or NULL. */
+/* find - the live entry for key (klen bytes), or NULL; decoded in *v. */
 static unsigned char *
-find(struct result *r, const char *key, size_t klen)
+find(const struct result *r, const char *key, size_t klen,
+    struct result_val *v)
 {
-	uint16_t kl;
+	size_t off = 0;
 
-	if (r == NULL)
-		return NULL;
-	for (size_t off = 0; off < r->len; off += entry_size(r->d + off)) {
-		unsigned char *e = r->d + off;
+	while (r != NULL && off < r->len) {
+		const unsigned char *e = r->d + off;
 
-		memcpy(&kl, e + 2, 2);
-		if (e[0] != DEAD && kl == klen && memcmp(e + HDR, key, klen) ==
-		    0)
-			return e;
+		off += decode(e, v);
+		if (e[0] != DEAD && v->klen == klen && memcmp(v->key, key,
+		    klen) == 0)
+			return (unsigned char *)e;
 	}
 	return NULL;
 }
@@ -116,17 +125,18 @@ static void
 add(struct result **rp, int type, const char *key, const void *v,
     size_t vlen)
 {
-	struct result	*r = *rp;
-	size_t		 klen = strlen(key), need;
-	unsigned char	*e;
-	uint16_t	 kl;
-	uint32_t	 vl = (uint32_t)vlen;
+	struct result		*r = *rp;
+	struct result_val	 old;
+	size_t			 klen = strlen(key), need;
+	unsigned char		*e;
+	uint16_t		 kl;
+	uint32_t		 vl = (uint32_t)vlen;
 
 	/* A key that is not UTF-8 (jansson refused it too), or a key or
 	 * value too long for an entry, is not kept. */
 	if (klen > KEY_MAX || vlen > UINT32_MAX || !utf8_valid(key, klen))
 		return;
-	if ((e = find(r, key, klen)) != NULL) {
+	if ((e = find(r, key, klen, &old)) != NULL) {
 		if (e[0] == type && (type == RESULT_INT || type ==
 		    RESULT_REAL)) {
 			memcpy(e + HDR + klen, v, vlen);
@@ -222,25 +232,11 @@ int
 result_next(const struct result *r, size_t *off, struct result_val *v)
 {
 	while (r != NULL && *off < r->len) {
-		const unsigned char	*e = r->d + *off;
-		uint16_t		 kl;
-		uint32_t		 vl;
+		const unsigned char *e = r->d + *off;
 
-		*off += entry_size(e);
-		if (e[0] == DEAD)
-			continue;
-		memcpy(&kl, e + 2, 2);
-		memcpy(&vl, e + 4, 4);
-		v->type = e[0];
-		v->key = (const char *)e + HDR;
-		v->klen = kl;
-		v->s = (const char *)e + HDR + kl;
-		v->len = vl;
-		if (v->type == RESULT_INT)
-			memcpy(&v->i, v->s, sizeof v->i);
-		else if (v->type == RESULT_REAL)
-			memcpy(&v->d, v->s, sizeof v->d);
-		return 1;
+		*off += decode(e, v);
+		if (e[0] != DEAD)
+			return 1;
 	}
 	return 0;
 }
@@ -249,12 +245,7 @@ result_next(const struct result *r, size_t *off, struct result_val *v)
 int
 result_get(const struct result *r, const char *key, struct result_val *v)
 {
-	size_t off = 0, klen = strlen(key);
-
-	while (result_next(r, &off, v))
-		if (v->klen == klen && memcmp(v->key, key, klen) == 0)
-			return 1;
-	return 0;
+	return find(r, key, strlen(key), v) != NULL;
 }
 
 /* Bytes a JSON string cannot hold as they are. */
