@@ -506,7 +506,6 @@ record_line(const json_t *rec, size_t *len, size_t *rlen)
 	const size_t	 flags = JSON_COMPACT | JSON_REAL_PRECISION(9);
 	json_t		*res = json_object_get(rec, "results"), *rest;
 	char		*rtext, *text, *line;
-	size_t		 n;
 
 	*rlen = 0;
 	if (json_array_size(res) == 0) {
@@ -520,18 +519,8 @@ record_line(const json_t *rec, size_t *len, size_t *rlen)
 	text = json_dumps(rest, flags);
 	rtext = json_dumps(res, flags);
 	json_decref(rest);
-	n = strlen(text);
 	*rlen = strlen(rtext);
-	line = xmalloc(n + *rlen + 16);
-	memcpy(line, text, n - 1);		/* without its } */
-	*len = n - 1;
-	if (n > 2)
-		line[(*len)++] = ',';
-	memcpy(line + *len, "\"results\":", 10);
-	*len += 10;
-	memcpy(line + *len, rtext, *rlen);
-	*len += *rlen;
-	line[(*len)++] = '}';
+	line = json_add_last(text, strlen(text), "results", rtext, *rlen, len);
 	line[(*len)++] = '\n';
 	free(text);
 	free(rtext);

@@ -284,6 +284,8 @@ char	*json_put_real(char *, double);
 uint64_t now_ms(void);
 double	 now_wall(void);
 int	 write_all(int, const void *, size_t);
+char	*json_add_last(const char *, size_t, const char *, const char *,
+	    size_t, size_t *);
 size_t	 fmt_int(char *, long long);
 size_t	 fmt_micros(char *, double);
 double	 now_mono(void);

@@ -54,6 +54,37 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * json_add_last - obj, the text of a JSON object (n bytes), with
+ * "key":value (value: vlen bytes of JSON; key needs no escaping) as its
+ * last member: malloc'd, NUL-terminated, with room for one byte more
+ * (a newline); its length in *len.  How a big member, a record's
+ * results, is printed once and put in whole.
+ */
+char *
+json_add_last(const char *obj, size_t n, const char *key, const char *value,
+    size_t vlen, size_t *len)
+{
+	size_t	 klen = strlen(key);
+	char	*s = xmalloc(n + klen + vlen + 8), *p = s;
+
+	memcpy(p, obj, n - 1);		/* without its } */
+	p += n - 1;
+	if (n > 2)
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, key, klen);
+	p += klen;
+	*p++ = '"';
+	*p++ = ':';
+	memcpy(p, value, vlen);
+	p += vlen;
+	*p++ = '}';
+	*p = '\0';
+	*len = (size_t)(p - s);
+	return s;
+}
+
 /* fmt_int - v in decimal at p (21 bytes suffice); returns the length. */
 size_t
 fmt_int(char *p, long long v)

@@ -261,17 +261,14 @@ char *
 record_text(struct weft_run *r)
 {
 	json_t	*o = record_make(r);
-	char	*head = json_dumps(o, JSON_COMPACT), *text, *p;
-	size_t	 n = strlen(head);
+	char	*head = json_dumps(o, JSON_COMPACT), *res, *text;
+	size_t	 len;
 
 	json_decref(o);
-	text = p = xmalloc(n + results_room(r) + 16);
-	memcpy(p, head, n - 1);			/* without its } */
-	p += n - 1;
-	memcpy(p, ",\"results\":", 11);
-	p = results_put(r, p + 11);
-	*p++ = '}';
-	*p = '\0';
+	res = xmalloc(results_room(r));
+	len = (size_t)(results_put(r, res) - res);
+	text = json_add_last(head, strlen(head), "results", res, len, &len);
+	free(res);
 	free(head);
 	return text;
 }
