@@ -100,6 +100,19 @@ on_idle(evutil_socket_t fd, short what, void *arg)
 	conn_free(c);
 }
 
+/* backlogged - c's client stopped reading its replies: then closing. */
+static int
+backlogged(struct conn *c)
+{
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) <=
+	    REPLY_BACKLOG)
+		return 0;
+	log_warnx("control: client (uid %u) is not reading its replies; "
+	    "closing", (unsigned)c->uid);
+	c->closing = 1;
+	return 1;
+}
+
 static void
 send_line(struct conn *c, json_t *o)
 {
@@ -120,11 +133,8 @@ send_line(struct conn *c, json_t *o)
 		c->closing = 1;
 		return;
 	}
-	if (evbuffer_get_length(out) > REPLY_BACKLOG) {
-		log_warnx("control: client (uid %u) is not reading its "
-		    "replies; closing", (unsigned)c->uid);
+	if (backlogged(c)) {
 		free(s);
-		c->closing = 1;
 		return;
 	}
 	evbuffer_add(out, s, strlen(s));
@@ -161,12 +171,8 @@ reply_record(struct conn *c, const char *text, size_t len)
 	char		 tail[48];
 
 	c->waiting = 0;
-	if (evbuffer_get_length(out) > REPLY_BACKLOG) {
-		log_warnx("control: client (uid %u) is not reading its "
-		    "replies; closing", (unsigned)c->uid);
-		c->closing = 1;
+	if (backlogged(c))
 		return;
-	}
 	snprintf(tail, sizeof tail, ",\"ok\":true,\"v\":%d}\n",
 	    WEFTD_PROTOCOL);
 	evbuffer_add(out, "{\"record\":", 10);
