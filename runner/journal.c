@@ -127,6 +127,19 @@ range(json_t **ranges, size_t lo, size_t hi)
 }
 
 /*
+ * release - task i's result is journaled and summed: unless the record
+ * shows it, it is not needed any more.
+ */
+static void
+release(struct weft_run *r, size_t i)
+{
+	if (i >= RESULTS_MAX) {
+		result_free(r->recs[i].result);
+		r->recs[i].result = NULL;
+	}
+}
+
+/*
  * flush - journal every task that finished since the last flush.  jlo
  * is the first task not journaled; everything before it is.
  */
@@ -158,6 +171,7 @@ flush(struct weft_run *r)
 			goto next;
 		}
 		r->journaled[i] = 1;
+		sums_add(r, t->result);
 		if (st == T_OK && t->result == NULL) {
 			if (!in_run)
 				run_lo = i;
@@ -168,6 +182,7 @@ flush(struct weft_run *r)
 		room(journal_outcome_len(rtext, t->error));
 		buflen += journal_outcome(buf + buflen, i, st, t->attempts,
 		    (long long)((t->end - t->start) * 1e6), rtext, t->error);
+		release(r, i);
 next:
 		if (in_run)
 			range(&ranges, run_lo, i - 1);
@@ -385,6 +400,7 @@ journal_carry(struct weft_run *r, const char *path)
 		if (r->journaled == NULL)
 			r->journaled = xcalloc(r->ntasks + 1, 1);
 		r->journaled[i] = 1;	/* journaled below, as they were */
+		sums_add(r, t->result);
 		if (r->jfd >= 0) {
 			const char *rtext = scratch_text(t->result);
 
@@ -392,6 +408,7 @@ journal_carry(struct weft_run *r, const char *path)
 			buflen += journal_outcome(buf + buflen, i, T_OK,
 			    o->attempts, o->micros, rtext, NULL);
 		}
+		release(r, i);
 	}
 	journal_free(j);
 	atomic_store(&r->done, r->carried);
@@ -413,7 +430,20 @@ text_line(const char *key, const char *text, const char *more)
 }
 
 /*
- * journal_end - the run is over: the last outcomes, then its RECORD (the
+ * journal_stop - the run's tasks are over: the journal thread journals
+ * the last of them and ends (the record's summary is complete then).
+ */
+void
+journal_stop(struct weft_run *r)
+{
+	atomic_store(&r->jstop, 1);
+	(void)!write(wake[1], "", 1);	/* not a poll's 100 ms later */
+	pthread_join(r->jtid, NULL);
+	flush(r);
+}
+
+/*
+ * journal_end - the run is over: after the last outcomes, its RECORD (the
  * text weftd is sent, serialized once), written before weftd is told,
  * so that a weftd that is gone finds it at its next start.  Synced only
  * when no weftd is there to keep it: one that is writes the record to
@@ -427,11 +457,7 @@ journal_end(struct weft_run *r, const char *record)
 	char more[64];
 	int  alone;
 
-	atomic_store(&r->jstop, 1);
-	(void)!write(wake[1], "", 1);	/* not a poll's 100 ms later */
-	pthread_join(r->jtid, NULL);
 	if (r->jfd >= 0) {
-		flush(r);
 		snprintf(more, sizeof more, ",\"ended\":%.6f", now_wall());
 		text_line("record", record, more);
 		pthread_mutex_lock(&r->mu);

@@ -14,89 +14,123 @@
 
 #include "runner.h"
 
-#define RESULTS_MAX	1000	/* per-task results kept in the record */
 #define FAILURES_MAX	100	/* failed tasks listed in the record */
 
 /*
- * summary - totals of the workload's sum_keys and histograms of its
- * count_keys over every task's results; NULL if it declares none.
+ * The summary: totals of the workload's sum_keys and histograms of its
+ * count_keys over every task's results.  The journal thread folds each
+ * task in as it journals it (the task's result is freed then, unless
+ * the record shows it: a run of a million downloads kept a million
+ * results to the end for this); summary() folds what it did not.
+ */
+struct sums {
+	size_t		 nsk, nck;
+	double		*total;
+	unsigned char	*real;		/* a real was added: print one */
+	json_t		**hist;		/* value -> count */
+};
+
+static size_t
+nkeys(const char *const *k)
+{
+	size_t n = 0;
+
+	while (k != NULL && k[n] != NULL)
+		n++;
+	return n;
+}
+
+/* sums_add - fold one task's result (NULL: none) into r's summary. */
+void
+sums_add(struct weft_run *r, const struct result *res)
+{
+	const char *const	*sk = r->wops->sum_keys;
+	const char *const	*ck = r->wops->count_keys;
+	struct sums		*s = r->sums;
+	struct result_val	 v;
+
+	if (res == NULL)
+		return;
+	if (s == NULL) {
+		s = r->sums = xcalloc(1, sizeof *s);
+		s->nsk = nkeys(sk);
+		s->nck = nkeys(ck);
+		s->total = xcalloc(s->nsk + 1, sizeof *s->total);
+		s->real = xcalloc(s->nsk + 1, 1);
+		s->hist = xcalloc(s->nck + 1, sizeof *s->hist);
+		for (size_t k = 0; k < s->nck; k++)
+			s->hist[k] = json_object();
+	}
+	for (size_t k = 0; k < s->nsk; k++) {
+		if (!result_get(res, sk[k], &v))
+			continue;
+		if (v.type == RESULT_INT)
+			s->total[k] += (double)v.i;
+		else if (v.type == RESULT_REAL) {
+			s->total[k] += v.d;
+			s->real[k] = 1;
+		}
+	}
+	for (size_t k = 0; k < s->nck; k++) {
+		json_t	*n;
+		char	 buf[24];
+		char	*key;
+
+		if (!result_get(res, ck[k], &v))
+			continue;
+		if (v.type == RESULT_STR)
+			key = xstrndup(v.s, v.len);
+		else if (v.type == RESULT_INT) {
+			buf[fmt_int(buf, v.i)] = '\0';
+			key = buf;
+		} else
+			continue;
+		if ((n = json_object_get(s->hist[k], key)) != NULL)
+			json_integer_set(n, json_integer_value(n) + 1);
+		else
+			json_object_set_new(s->hist[k], key, json_integer(1));
+		if (key != buf)
+			free(key);
+	}
+}
+
+/*
+ * summary - the summary object ({"sum": {...}, "count": {...}}) once
+ * the journal thread is done; NULL if the workload declares no keys.
  */
 static json_t *
 summary(struct weft_run *r)
 {
 	const char *const	*sk = r->wops->sum_keys;
 	const char *const	*ck = r->wops->count_keys;
-	size_t			 nsk = 0, nck = 0;
-	json_t			*sum, *count, *o, **hist;
-	double			*total;
-	int			*integral;
+	struct sums		*s;
+	json_t			*sum, *count, *o;
 
 	if (sk == NULL && ck == NULL)
 		return NULL;
-	while (sk != NULL && sk[nsk] != NULL)
-		nsk++;
-	while (ck != NULL && ck[nck] != NULL)
-		nck++;
-	total = xcalloc(nsk + 1, sizeof *total);
-	integral = xcalloc(nsk + 1, sizeof *integral);
-	hist = xcalloc(nck + 1, sizeof *hist);
-	for (size_t k = 0; k < nsk; k++)
-		integral[k] = 1;
-	for (size_t k = 0; k < nck; k++)
-		hist[k] = json_object();
-	/* One pass over the tasks; counts are bumped in place. */
-	for (size_t i = 0; i < r->ntasks; i++) {
-		const struct result	*res = r->recs[i].result;
-		struct result_val	 v;
-
-		if (res == NULL)
-			continue;
-		for (size_t k = 0; k < nsk; k++) {
-			if (!result_get(res, sk[k], &v))
-				continue;
-			if (v.type == RESULT_INT)
-				total[k] += (double)v.i;
-			else if (v.type == RESULT_REAL) {
-				total[k] += v.d;
-				integral[k] = 0;
-			}
-		}
-		for (size_t k = 0; k < nck; k++) {
-			json_t	*n;
-			char	 buf[24];
-			char	*key;
-
-			if (!result_get(res, ck[k], &v))
-				continue;
-			if (v.type == RESULT_STR)
-				key = xstrndup(v.s, v.len);
-			else if (v.type == RESULT_INT) {
-				buf[fmt_int(buf, v.i)] = '\0';
-				key = buf;
-			} else
-				continue;
-			if ((n = json_object_get(hist[k], key)) != NULL)
-				json_integer_set(n, json_integer_value(n) + 1);
-			else
-				json_object_set_new(hist[k], key,
-				    json_integer(1));
-			if (key != buf)
-				free(key);
-		}
-	}
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->journaled == NULL || !r->journaled[i])
+			sums_add(r, r->recs[i].result);
 	sum = json_object();
 	count = json_object();
-	for (size_t k = 0; k < nsk; k++)
-		json_object_set_new(sum, sk[k], integral[k] ?
-		    json_integer((json_int_t)total[k]) : json_real(total[k]));
-	for (size_t k = 0; k < nck; k++) {
-		if (json_object_size(hist[k]) > 0)	/* no task had one */
-			json_object_set(count, ck[k], hist[k]);
-		json_decref(hist[k]);
-	}
-	free(total);
-	free(integral);
-	free(hist);
+	if ((s = r->sums) != NULL) {
+		for (size_t k = 0; k < s->nsk; k++)
+			json_object_set_new(sum, sk[k], s->real[k] ?
+			    json_real(s->total[k]) :
+			    json_integer((json_int_t)s->total[k]));
+		for (size_t k = 0; k < s->nck; k++) {
+			if (json_object_size(s->hist[k]) > 0)
+				json_object_set(count, ck[k], s->hist[k]);
+			json_decref(s->hist[k]);
+		}
+		free(s->total);
+		free(s->real);
+		free(s->hist);
+		free(s);
+		r->sums = NULL;
+	} else		/* no task had a result */
+		for (size_t k = 0; k < nkeys(sk); k++)
+			json_object_set_new(sum, sk[k], json_integer(0));
 	o = json_object();
 	if (json_object_size(sum) != 0)
 		json_object_set(o, "sum", sum);

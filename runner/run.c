@@ -150,6 +150,7 @@ runner_run(const struct proto_run *req)
 	}
 	if (r->wops->fini != NULL)
 		r->wops->fini(r->wstate);
+	journal_stop(r);
 	tr = trace_text(r);
 	rec = record_text(r);
 	journal_end(r, rec);

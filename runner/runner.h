@@ -62,12 +62,16 @@ struct weft_run {
 	/* The journal (runner/journal.c). */
 	int				 jfd;		/* or -1 */
 	int				 tfd;	/* the trace file, or -1 */
-	unsigned char			*journaled;	/* by task */
+	unsigned char			*journaled;	/* by task; each
+						   journaled is in sums */
 	size_t				 jlo;	/* the first not journaled */
 	int				 lfd;	/* the adoption socket */
 	char				*lpath;
 	pthread_t			 jtid;
 	atomic_int			 jstop;
+	struct sums			*sums;	/* the summary so far: the
+						   journal thread's while it
+						   runs (runner/record.c) */
 	/* A cluster run (runner/cluster.c). */
 	struct work			*work;	/* we are a worker for it */
 	long long			 duplicated;	/* outcomes refused */
@@ -176,12 +180,15 @@ const char *work_node(const struct weft_run *);
 extern const struct weft_params_api params_api;
 
 /* record.c: the record, its summary and percentiles, the timeline */
+#define RESULTS_MAX	1000	/* per-task results kept in the record */
+void	 sums_add(struct weft_run *, const struct result *);
 char	*record_text(struct weft_run *);
 char	*trace_text(struct weft_run *);
 
 /* journal.c: the run's journal, and adoption by a new weftd */
 void	 journal_start(struct weft_run *, const struct proto_run *);
 void	 journal_carry(struct weft_run *, const char *);
+void	 journal_stop(struct weft_run *);
 void	 journal_end(struct weft_run *, const char *);
 void	 supervisor_send(struct weft_run *, const char *);
 

@@ -47,6 +47,12 @@ strategy: coro
 concurrency: 160"
 mkdir -p "$T/ua1" "$T/ua2" "$T/ua3"
 chmod 777 "$T/ua1" "$T/ua2" "$T/ua3"
+job many "workload: download
+params:
+  urls: [$NGINX/delay/5/pages/1.bin, $NGINX/nope]
+  repeat: 1250
+strategy: coro
+concurrency: 25"
 job ua1 "workload: download
 params: {urls: [$NGINX/ua], save_to: $T/ua1}
 strategy: coro"
@@ -88,6 +94,20 @@ for f in 1 2 3 4 5; do total=$((total + $(stat -c %s "$T/nginx/www/pages/$f.bin"
 total=$(( (total + 20480 + 7919) * 2 ))
 expect_match "summary: total bytes" "^      \"bytes\": $total\$" "$out"
 expect_match "summary: status histogram" '^        "200": 14$' "$out"
+
+# 2,500 tasks over several of the journal's 100 ms flushes: the summary
+# is folded in as tasks are journaled, and results past the record's
+# first 1,000 are let go then; the totals must still be exact.
+out=$(wctl --json run many --wait)
+b404=$(printf '%s' "$out" | jq '.results[1].bytes')
+expect_eq "many: 2,500 tasks, half of them 404" "2500 1250 1250" \
+    "$(printf '%s' "$out" | jq -r '.tasks | "\(.total) \(.ok) \(.failed)"')"
+expect_eq "many: bytes summed over every task" $((1250 * 7919 + 1250 * ${b404:-0})) \
+    "$(printf '%s' "$out" | jq '.summary.sum.bytes')"
+expect_eq "many: statuses counted over every task" '{"200":1250,"404":1250}' \
+    "$(printf '%s' "$out" | jq -c '.summary.count.status')"
+expect_eq "many: the record keeps the first 1,000 results, whole" "1000 999 404 7919" \
+    "$(printf '%s' "$out" | jq -r '.results | "\(length) \(.[999].task) \(.[999].status) \(.[998].bytes)"')"
 
 out=$(wctl run save --strategy threads --wait)
 expect_match "save_to run ok" '^run [0-9]+: ok$' "$out"

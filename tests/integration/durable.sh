@@ -103,6 +103,7 @@ first=$(awk '{ print $1 }' "$T/cut.txt" | sort -u)
 out=$(wctl resume "$id" --wait)
 expect_match "resume ends ok" '^run [0-9]+: ok$' "$out"
 expect_match "its record counts the whole job" '^  tasks     30 total, 30 ok, 0 failed, 0 cancelled' "$out"
+expect_match "its summary counts the tasks carried over too" '^  i +total=435$' "$out"
 expect_match "and what was carried over" "^  resumed   run $id: ${okn:-?} tasks carried over, not run again\$" "$out"
 again=$(grep -vc "^$first " "$T/cut.txt")
 expect_eq "resume ran exactly the tasks without an ok outcome" $((30 - ${okn:-0})) "$again"

@@ -5,6 +5,8 @@
  * (runner process group) ran which task, and how many times.
  *
  * params: file (required), tasks (default 10), ms (default 100)
+ * result: i, the task's number; summary: their sum (a resumed run's
+ * carries the tasks it did not run again).
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -67,10 +69,13 @@ mark_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	return WEFT_TASK_OK;
 }
 
+static const char *const sums[] = { "i", NULL };
+
 static const struct weft_workload_ops ops = {
 	.init = mark_init,
 	.task = mark_task,
 	.fini = free,
+	.sum_keys = sums,
 };
 
 WEFT_EXPORT const struct weft_plugin weft_plugin = {
