@@ -1289,6 +1289,7 @@ runner_work(const struct proto_work *req)
 		runner_fail(fd, "eventfd: %s", strerror(errno));
 
 	job = job_of(fd, req->file, req->text, req->sets);
+	fd_room(w->cc.slots);	/* before the feeder and committer */
 	r->fd = fd;
 	r->jfd = -1;
 	r->retries = job->retries;

@@ -128,6 +128,7 @@ int	 outcome_parse(const char *, size_t, struct outcome *, json_t **);
 
 /* run.c */
 struct job *job_of(int, const char *, const char *, json_t *);
+void	 fd_room(long long);
 
 /* work.c: a cluster worker's queue (cluster.c fills and drains it) */
 struct commit {
