@@ -431,13 +431,20 @@ text_line(const char *key, const char *text, const char *more)
 
 /*
  * journal_stop - the run's tasks are over: the journal thread journals
- * the last of them and ends (the record's summary is complete then).
+ * the last of them and ends, while the caller goes on (it writes the
+ * timeline meanwhile); journal_join waits for it, and the record's
+ * summary is complete then.
  */
 void
 journal_stop(struct weft_run *r)
 {
 	atomic_store(&r->jstop, 1);
 	(void)!write(wake[1], "", 1);	/* not a poll's 100 ms later */
+}
+
+void
+journal_join(struct weft_run *r)
+{
 	pthread_join(r->jtid, NULL);
 	flush(r);
 }

@@ -184,6 +184,7 @@ runner_run(const struct proto_run *req)
 		r->wops->fini(r->wstate);
 	journal_stop(r);
 	tr = trace_text(r);
+	journal_join(r);
 	rec = record_text(r);
 	journal_end(r, rec);
 	supervisor_send(r, tr);
