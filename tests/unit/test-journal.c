@@ -117,6 +117,30 @@ test_result_set(void **state)
 	assert_true(result_get(r, "k199", &v));
 	assert_int_equal(v.i, 199);
 	assert_true(result_get(r, "url", &v));
+	/* Among 200 keys, a key set again is found and replaced (a number
+	 * in place; a number become a string moved), not added twice. */
+	result_int(&r, "k5", 555);
+	result_str(&r, "k7", "seven", 5);
+	assert_true(result_get(r, "k5", &v));
+	assert_int_equal(v.i, 555);
+	assert_true(result_get(r, "k7", &v));
+	assert_int_equal(v.type, RESULT_STR);
+	assert_false(result_get(r, "k200", &v));
+	t = result_text(r);
+	assert_non_null(strstr(t, ",\"k5\":555,"));
+	assert_null(strstr(strstr(t, "\"k5\"") + 1, "\"k5\""));
+	assert_null(strstr(t, "\"k7\":7,"));
+	free(t);
+	result_free(r);
+	/* Long strings: a valid sequence after an ASCII run is kept, an
+	 * invalid byte after one repaired. */
+	r = NULL;
+	result_str(&r, "ok", "abcdefghij\xc3\xa9klmnopqrstuvwxyz", 28);
+	result_str(&r, "bad", "abcdefghijklmnop\xff", 17);
+	t = result_text(r);
+	assert_string_equal(t, "{\"ok\":\"abcdefghij\xc3\xa9klmnopqrstuvwxyz\","
+	    "\"bad\":\"abcdefghijklmnop\xef\xbf\xbd\"}");
+	free(t);
 	result_free(r);
 }
 
