@@ -33,11 +33,16 @@ static json_t		*history;	/* records, oldest first */
 /*
  * A record keeps up to 1,000 results, which jansson holds in about 1 MB
  * (a full history of 1,000 such records: 1.1 GB).  The records in
- * memory leave them out; each run's results are kept here as their
- * JSON text, a tenth of that, by id, and put back by history_lookup,
- * the one place that answers for a single run.
+ * memory leave them out, and history_lookup, the one place that answers
+ * for a single run, puts them back: the newest RESULTS_CACHED runs'
+ * from their JSON text kept here (and any run's whose line is not
+ * written yet), the others' from their line in history.jsonl, whose
+ * place is kept.  As text, 1,000 runs of 1,000 results each held about
+ * 150 MB, and grew weftd by 146 KB a run.
  */
+#define RESULTS_CACHED	32
 static json_t		*results_text;	/* {"ID": "[...]"} */
+static json_t		*results_at;	/* {"ID": [offset, length]} */
 static long long	 next_id = 1;
 
 /* Lines that could not be written yet: [[path, line], ...]. */
@@ -66,49 +71,103 @@ id_key(const json_t *rec, char *buf, size_t len)
 }
 
 /*
- * keep - add a record to the history (taking the reference), its
- * results as text, and drop the oldest beyond history_size.
+ * keep - add a record to the history (taking the reference), and drop
+ * the oldest beyond history_size.  Its results are kept as text (rtext,
+ * or printed here) unless it is in history.jsonl already (at >= 0: its
+ * line's offset, len bytes) and not one of the newest runs.
  */
 static void
-keep(json_t *rec, const char *rtext, size_t rlen)
+keep(json_t *rec, const char *rtext, size_t rlen, off_t at, size_t len)
 {
-	json_t	*res = json_object_get(rec, "results"), *slim = rec;
+	json_t	*res = json_object_get(rec, "results"), *slim = rec, *old;
 	char	 key[24], *text = NULL;
+	size_t	 n;
 
 	if (json_array_size(res) > 0) {
-		if (rtext == NULL) {
-			rtext = text = json_dumps(res, JSON_COMPACT |
-			    JSON_REAL_PRECISION(9));
-			rlen = strlen(text);
+		id_key(rec, key, sizeof key);
+		if (at >= 0)
+			json_object_set_new(results_at, key, json_pack(
+			    "[I, I]", (json_int_t)at, (json_int_t)len));
+		if (at < 0 || rtext != NULL) {
+			if (rtext == NULL) {
+				rtext = text = json_dumps(res, JSON_COMPACT |
+				    JSON_REAL_PRECISION(9));
+				rlen = strlen(text);
+			}
+			json_object_set_new(results_text, key,
+			    json_stringn_nocheck(rtext, rlen));
+			free(text);
 		}
-		json_object_set_new(results_text, id_key(rec, key, sizeof key),
-		    json_stringn_nocheck(rtext, rlen));
-		free(text);
 		slim = json_copy(rec);	/* rec may be in use elsewhere */
 		json_object_del(slim, "results");
 		json_decref(rec);
 	}
 	json_array_append_new(history, slim);
+	/* Older runs' results are read back from their line. */
+	n = json_array_size(history);
+	if (n > RESULTS_CACHED) {
+		old = json_array_get(history, n - 1 - RESULTS_CACHED);
+		id_key(old, key, sizeof key);
+		if (json_object_get(results_at, key) != NULL)
+			json_object_del(results_text, key);
+	}
 	while (json_array_size(history) > (size_t)weftd.conf->history_size) {
-		json_object_del(results_text, id_key(json_array_get(history,
-		    0), key, sizeof key));
+		id_key(json_array_get(history, 0), key, sizeof key);
+		json_object_del(results_text, key);
+		json_object_del(results_at, key);
 		json_array_remove(history, 0);
 	}
+}
+
+/*
+ * read_results - the results of run key from its line in history.jsonl
+ * (at offset at, len bytes), or NULL if the line is not that run's any
+ * more (the file was changed behind weftd's back: said).
+ */
+static json_t *
+read_results(const char *key, json_int_t at, json_int_t len)
+{
+	char	*path = history_path(), *buf = NULL;
+	json_t	*o = NULL, *res = NULL;
+	int	 fd;
+
+	if (len > 0 && len < 1024 * 1024 * 1024 &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		buf = xmalloc((size_t)len);
+		if (pread(fd, buf, (size_t)len, (off_t)at) == (ssize_t)len)
+			o = json_loadb(buf, (size_t)len, 0, NULL);
+		close(fd);
+	}
+	if (o != NULL && json_integer_value(json_object_get(o, "id")) ==
+	    strtoll(key, NULL, 10))
+		res = json_incref(json_object_get(o, "results"));
+	if (res == NULL)
+		log_warnx("%s: the line of run %s is not where it was (the "
+		    "file was changed while weftd ran); its results are not "
+		    "shown", path, key);
+	json_decref(o);
+	free(buf);
+	free(path);
+	return res;
 }
 
 /* with_results - a new reference to a record in memory, whole again. */
 static json_t *
 with_results(json_t *rec)
 {
-	json_t	*t, *full;
+	json_t	*t, *full, *res = NULL;
 	char	 key[24];
 
-	if ((t = json_object_get(results_text, id_key(rec, key,
-	    sizeof key))) == NULL)
+	id_key(rec, key, sizeof key);
+	if ((t = json_object_get(results_text, key)) != NULL)
+		res = json_loads(json_string_value(t), 0, NULL);
+	else if ((t = json_object_get(results_at, key)) != NULL)
+		res = read_results(key, json_integer_value(json_array_get(t,
+		    0)), json_integer_value(json_array_get(t, 1)));
+	if (res == NULL)
 		return json_incref(rec);
 	full = json_copy(rec);
-	json_object_set_new(full, "results", json_loads(json_string_value(t),
-	    0, NULL));
+	json_object_set_new(full, "results", res);
 	return full;
 }
 
@@ -121,21 +180,36 @@ rewrite(const char *path)
 	size_t	 i;
 	json_t	*o;
 
+	json_t	*at = json_object();
+	char	 key[24];
+	off_t	 start;
+
 	xasprintf(&tmp, "%s.tmp", path);
 	if ((t = fopen(tmp, "w")) != NULL) {
 		json_array_foreach(history, i, o) {
 			json_t *full = with_results(o);
 
+			start = ftello(t);
 			json_dumpf(full, t, JSON_COMPACT |
 			    JSON_REAL_PRECISION(9));
 			fputc('\n', t);
+			if (json_object_get(full, "results") != NULL)
+				json_object_set_new(at, id_key(o, key,
+				    sizeof key), json_pack("[I, I]",
+				    (json_int_t)start,
+				    (json_int_t)(ftello(t) - start)));
 			json_decref(full);
 		}
-		if (fflush(t) == 0 && fsync(fileno(t)) == 0 && fclose(t) == 0)
-			rename(tmp, path);
-		else
+		if (fflush(t) == 0 && fsync(fileno(t)) == 0 &&
+		    fclose(t) == 0 && rename(tmp, path) == 0) {
+			/* The lines moved: where they are now. */
+			json_decref(results_at);
+			results_at = at;
+			at = NULL;
+		} else
 			unlink(tmp);
 	}
+	json_decref(at);
 	free(tmp);
 }
 
@@ -229,6 +303,7 @@ history_init(void)
 
 	history = json_array();
 	results_text = json_object();
+	results_at = json_object();
 	pending = json_array();
 	ev_retry = evtimer_new(weftd.base, on_retry, NULL);
 	/* The next id survives even a history lost or rewritten. */
@@ -249,11 +324,15 @@ history_init(void)
 		free(path);
 		return;
 	}
-	while (getline(&line, &cap, f) > 0) {
+	for (;;) {
 		json_t		*o;
 		json_error_t	 err;
 		long long	 id;
+		off_t		 at = ftello(f);
+		ssize_t		 n;
 
+		if ((n = getline(&line, &cap, f)) <= 0)
+			break;
 		lineno++;
 		if ((o = json_loads(line, 0, &err)) == NULL ||
 		    !json_is_integer(json_object_get(o, "id"))) {
@@ -265,7 +344,7 @@ history_init(void)
 		id = json_integer_value(json_object_get(o, "id"));
 		if (id >= next_id)
 			next_id = id + 1;
-		keep(o, NULL, 0);
+		keep(o, NULL, 0, at, (size_t)n);
 	}
 	free(line);
 	fclose(f);
@@ -282,7 +361,7 @@ history_init(void)
  * (errno) having written nothing that stays: a partial line is cut.
  */
 static int
-write_line(const char *path, const char *text, size_t len)
+write_line(const char *path, const char *text, size_t len, off_t *at)
 {
 	struct stat	st;
 	int		fd, e;
@@ -293,6 +372,8 @@ write_line(const char *path, const char *text, size_t len)
 	if (fstat(fd, &st) == 0 && write(fd, text, len) == (ssize_t)len &&
 	    fsync(fd) == 0) {
 		close(fd);
+		if (at != NULL)		/* weftd is its only writer */
+			*at = st.st_size;
 		return 0;
 	}
 	e = errno;
@@ -317,7 +398,7 @@ flush_pending(void)
 		const char *path = json_string_value(json_array_get(p, 0));
 		const char *text = json_string_value(json_array_get(p, 1));
 
-		if (write_line(path, text, strlen(text)) != 0) {
+		if (write_line(path, text, strlen(text), NULL) != 0) {
 			state_write_failed(path, errno);
 			return -1;
 		}
@@ -340,15 +421,16 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 
 /*
  * append_line - append one line (len bytes, with its newline) to path
- * and fsync it, or keep it to be written later (after the ones already
- * waiting).  0, or -1 if it waits.
+ * and fsync it (*at, if not NULL: where it starts), or keep it to be
+ * written later (after the ones already waiting).  0, or -1 if it
+ * waits.
  */
 static int
-append_line(const char *path, const char *s, size_t len)
+append_line(const char *path, const char *s, size_t len, off_t *at)
 {
 	struct timeval	 tv = { RETRY_S, 0 };
 
-	if (flush_pending() == 0 && write_line(path, s, len) == 0) {
+	if (flush_pending() == 0 && write_line(path, s, len, at) == 0) {
 		state_write_ok();
 		return 0;
 	}
@@ -539,12 +621,13 @@ history_add(struct run *r, json_t *rec)
 {
 	char	*path, *line;
 	size_t	 len, rlen = 0;
+	off_t	 at = -1;
 	int	 rc = 0;
 
 	if (history_has(r->id))
 		return 0;
 	line = record_line(rec, &len, &rlen);
-	rc |= append_line(weftd.conf->metrics_log, line, len);
+	rc |= append_line(weftd.conf->metrics_log, line, len, NULL);
 	if (r->trace != NULL)
 		save_trace(r);
 	else {
@@ -554,10 +637,14 @@ history_add(struct run *r, json_t *rec)
 		free(path);
 	}
 	path = history_path();
-	rc |= append_line(path, line, len);
+	if (append_line(path, line, len, &at) != 0) {
+		rc = -1;
+		at = -1;	/* written later: its results stay here */
+	}
 	free(path);
 	/* The results' text is the line's end: "results":[...]} */
-	keep(json_incref(rec), rlen ? line + len - 2 - rlen : NULL, rlen);
+	keep(json_incref(rec), rlen ? line + len - 2 - rlen : NULL, rlen, at,
+	    len);
 	line[len - 1] = '\0';
 	free(r->line);
 	r->line = line;

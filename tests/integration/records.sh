@@ -95,5 +95,35 @@ for s in inline threads coro fork; do
 	    [ "${rss:-0}" -gt 0 -a $((${rss:-0} * 2)) -lt "${hwm:-0}" ]
 done
 
+# Past the newest 32 runs, results come back from history.jsonl, also
+# after the file is rewritten to history_size records at a start.
+rm -f "$T/jobs/big.yaml"
+wctl reload > /dev/null
+first=$(jget "$(wctl --json run fib --wait)" id)
+i=0
+while [ $i -lt 36 ]; do
+	wctl run fib --wait > /dev/null
+	i=$((i + 1))
+done
+expect_eq "run $first, 36 runs later: its results, from its line" \
+    "$(grep "^{\"id\":$first," "$T/state/history.jsonl" | jq -cS .results)" \
+    "$(wctl --json run show "$first" | jq -cS .results)"
+expect_eq "and they are fib's" '[{"task":0,"n":20,"fib":4181},{"task":1,"n":21,"fib":6765}]' \
+    "$(wctl --json run show "$first" | jq -c '[.results[] | {task, n, fib}]')"
+stop_weftd
+write_config "metrics_log: $T/metrics.jsonl
+history_size: 5"
+start_weftd
+expect_eq "history.jsonl rewritten to history_size lines at the start" 5 \
+    "$(wc -l < "$T/state/history.jsonl")"
+last=$(tail -n 1 "$T/state/history.jsonl" | jq .id)
+old=$(head -n 1 "$T/state/history.jsonl" | jq .id)
+for id in $old $last; do
+	expect_eq "run $id's results after the rewrite, from its new line" \
+	    "$(grep "^{\"id\":$id," "$T/state/history.jsonl" | jq -cS .results)" \
+	    "$(wctl --json run show "$id" | jq -cS .results)"
+done
+expect_eq "the oldest's results are fib's" 2 \
+    "$(wctl --json run show "$old" | jq '.results | length')"
 stop_weftd
 finish
