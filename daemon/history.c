@@ -178,9 +178,7 @@ rewrite(const char *path)
 	char	*tmp;
 	FILE	*t;
 	size_t	 i;
-	json_t	*o;
-
-	json_t	*at = json_object();
+	json_t	*o, *at = json_object();
 	char	 key[24];
 	off_t	 start;
 

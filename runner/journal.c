@@ -127,6 +127,18 @@ range(json_t **ranges, size_t lo, size_t hi)
 }
 
 /*
+ * taken - task i is journaled (now, or by the run resumed): so marked,
+ * and its result in the summary.  The two go together: summary() folds
+ * only what is not marked.
+ */
+static void
+taken(struct weft_run *r, size_t i)
+{
+	r->journaled[i] = 1;
+	sums_add(r, r->recs[i].result);
+}
+
+/*
  * release - task i's result is journaled and summed: unless the record
  * shows it, it is not needed any more.
  */
@@ -170,8 +182,7 @@ flush(struct weft_run *r)
 			gap = 1;
 			goto next;
 		}
-		r->journaled[i] = 1;
-		sums_add(r, t->result);
+		taken(r, i);
 		if (st == T_OK && t->result == NULL) {
 			if (!in_run)
 				run_lo = i;
@@ -399,8 +410,7 @@ journal_carry(struct weft_run *r, const char *path)
 		r->carried++;
 		if (r->journaled == NULL)
 			r->journaled = xcalloc(r->ntasks + 1, 1);
-		r->journaled[i] = 1;	/* journaled below, as they were */
-		sums_add(r, t->result);
+		taken(r, i);	/* journaled below, as they were */
 		if (r->jfd >= 0) {
 			const char *rtext = scratch_text(t->result);
 

@@ -40,27 +40,37 @@ nkeys(const char *const *k)
 	return n;
 }
 
-/* sums_add - fold one task's result (NULL: none) into r's summary. */
-void
-sums_add(struct weft_run *r, const struct result *res)
+/* sums_of - r's summary so far, made empty on first use. */
+static struct sums *
+sums_of(struct weft_run *r)
 {
-	const char *const	*sk = r->wops->sum_keys;
-	const char *const	*ck = r->wops->count_keys;
-	struct sums		*s = r->sums;
-	struct result_val	 v;
+	struct sums *s = r->sums;
 
-	if (res == NULL)
-		return;
 	if (s == NULL) {
 		s = r->sums = xcalloc(1, sizeof *s);
-		s->nsk = nkeys(sk);
-		s->nck = nkeys(ck);
+		s->nsk = nkeys(r->wops->sum_keys);
+		s->nck = nkeys(r->wops->count_keys);
 		s->total = xcalloc(s->nsk + 1, sizeof *s->total);
 		s->real = xcalloc(s->nsk + 1, 1);
 		s->hist = xcalloc(s->nck + 1, sizeof *s->hist);
 		for (size_t k = 0; k < s->nck; k++)
 			s->hist[k] = json_object();
 	}
+	return s;
+}
+
+/* sums_add - fold one task's result (NULL: none) into r's summary. */
+void
+sums_add(struct weft_run *r, const struct result *res)
+{
+	const char *const	*sk = r->wops->sum_keys;
+	const char *const	*ck = r->wops->count_keys;
+	struct sums		*s;
+	struct result_val	 v;
+
+	if (res == NULL)
+		return;
+	s = sums_of(r);
 	for (size_t k = 0; k < s->nsk; k++) {
 		if (!result_get(res, sk[k], &v))
 			continue;
@@ -74,23 +84,19 @@ sums_add(struct weft_run *r, const struct result *res)
 	for (size_t k = 0; k < s->nck; k++) {
 		json_t	*n;
 		char	 buf[24];
-		char	*key;
 
 		if (!result_get(res, ck[k], &v))
 			continue;
-		if (v.type == RESULT_STR)
-			key = xstrndup(v.s, v.len);
-		else if (v.type == RESULT_INT) {
-			buf[fmt_int(buf, v.i)] = '\0';
-			key = buf;
-		} else
+		if (v.type == RESULT_INT) {
+			v.len = fmt_int(buf, v.i);
+			v.s = buf;
+		} else if (v.type != RESULT_STR)
 			continue;
-		if ((n = json_object_get(s->hist[k], key)) != NULL)
+		if ((n = json_object_getn(s->hist[k], v.s, v.len)) != NULL)
 			json_integer_set(n, json_integer_value(n) + 1);
 		else
-			json_object_set_new(s->hist[k], key, json_integer(1));
-		if (key != buf)
-			free(key);
+			json_object_setn_new(s->hist[k], v.s, v.len,
+			    json_integer(1));
 	}
 }
 
@@ -111,26 +117,23 @@ summary(struct weft_run *r)
 	for (size_t i = 0; i < r->ntasks; i++)
 		if (r->journaled == NULL || !r->journaled[i])
 			sums_add(r, r->recs[i].result);
+	s = sums_of(r);
 	sum = json_object();
 	count = json_object();
-	if ((s = r->sums) != NULL) {
-		for (size_t k = 0; k < s->nsk; k++)
-			json_object_set_new(sum, sk[k], s->real[k] ?
-			    json_real(s->total[k]) :
-			    json_integer((json_int_t)s->total[k]));
-		for (size_t k = 0; k < s->nck; k++) {
-			if (json_object_size(s->hist[k]) > 0)
-				json_object_set(count, ck[k], s->hist[k]);
-			json_decref(s->hist[k]);
-		}
-		free(s->total);
-		free(s->real);
-		free(s->hist);
-		free(s);
-		r->sums = NULL;
-	} else		/* no task had a result */
-		for (size_t k = 0; k < nkeys(sk); k++)
-			json_object_set_new(sum, sk[k], json_integer(0));
+	for (size_t k = 0; k < s->nsk; k++)
+		json_object_set_new(sum, sk[k], s->real[k] ?
+		    json_real(s->total[k]) :
+		    json_integer((json_int_t)s->total[k]));
+	for (size_t k = 0; k < s->nck; k++) {
+		if (json_object_size(s->hist[k]) > 0)	/* no task had one */
+			json_object_set(count, ck[k], s->hist[k]);
+		json_decref(s->hist[k]);
+	}
+	free(s->total);
+	free(s->real);
+	free(s->hist);
+	free(s);
+	r->sums = NULL;
 	o = json_object();
 	if (json_object_size(sum) != 0)
 		json_object_set(o, "sum", sum);

@@ -143,10 +143,8 @@ runner_run(const struct proto_run *req)
 		if (r->concurrency == 0)
 			r->concurrency = c;
 	}
-	if (r->concurrency == 0) {
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (r->concurrency == 0)
 		r->concurrency = ncpu > 0 ? (size_t)ncpu : 1;
-	}
 	if (r->sops->max_concurrency != 0 &&
 	    r->concurrency > r->sops->max_concurrency)
 		r->concurrency = r->sops->max_concurrency;
