@@ -110,6 +110,14 @@ expect_eq "run $first, 36 runs later: its results, from its line" \
     "$(wctl --json run show "$first" | jq -cS .results)"
 expect_eq "and they are fib's" '[{"task":0,"n":20,"fib":4181},{"task":1,"n":21,"fib":6765}]' \
     "$(wctl --json run show "$first" | jq -c '[.results[] | {task, n, fib}]')"
+# history.jsonl changed behind weftd's back: an old run's line is not
+# where it was; its record comes without results, and the log says why.
+sed -i 1d "$T/state/history.jsonl"
+expect_eq "a line moved under weftd: the record, without its results" \
+    "$first null" "$(wctl --json run show "$first" | jq -r '"\(.id) \(.results)"')"
+expect_match "and the log says so" \
+    "history.jsonl: the line of run $first is not where it was \(the file was changed while weftd ran\); its results are not shown" \
+    "$(cat "$T/weftd.log")"
 stop_weftd
 write_config "metrics_log: $T/metrics.jsonl
 history_size: 5"
