@@ -62,9 +62,13 @@ status_of(const struct run *r, const json_t *rec, char **text)
 		*text = xstrdup("interrupted");
 		return RUN_INTERRUPTED;
 	}
-	/* An adopted runner's exit status is its first weftd's to see. */
-	if (r->record != NULL && (r->adopted || (WIFEXITED(r->wstatus) &&
-	    WEXITSTATUS(r->wstatus) == 0))) {
+	/*
+	 * An adopted runner's exit status is its first weftd's to see; a
+	 * runner that closed its side after its record has not exited
+	 * yet (run.c: what it does after is its own, and logged).
+	 */
+	if (r->record != NULL && (r->adopted || !r->reaped ||
+	    (WIFEXITED(r->wstatus) && WEXITSTATUS(r->wstatus) == 0))) {
 		if (json_integer_value(json_object_get(t, "failed")) ||
 		    json_integer_value(json_object_get(t, "cancelled"))) {
 			*text = xstrdup("failed");
@@ -117,9 +121,10 @@ record_compose(const struct run *r, enum run_status *st)
 	double		 sys = seconds(r->ru.ru_stime);
 	long long	 ok, failed, rss = r->ru.ru_maxrss;
 
-	/* Not our child (adopted, or gone): the runner's own account. */
-	if ((r->adopted || r->interrupted || r->ended_wall != 0) &&
-	    r->record != NULL) {
+	/* Not our child (adopted, or gone), or not reaped yet: the
+	 * runner's own account. */
+	if ((r->adopted || r->interrupted || r->ended_wall != 0 ||
+	    !r->reaped) && r->record != NULL) {
 		user = json_number_value(json_object_get(r->record, "user_s"));
 		sys = json_number_value(json_object_get(r->record, "sys_s"));
 	}

@@ -29,8 +29,23 @@ struct observer {
 	void			*arg;
 };
 
+/*
+ * A runner whose run has ended (its record came, then its end of the
+ * socket closed) but which has not exited yet: it is releasing what it
+ * held (closing connections, freeing memory).  Reaped later; killed if
+ * it takes longer than shutdown_grace.
+ */
+struct exiting {
+	pid_t			 pid;
+	long long		 id;
+	char			*job;
+	struct event		*ev_kill;
+	LIST_ENTRY(exiting)	 entry;
+};
+
 static TAILQ_HEAD(runq, run) active = TAILQ_HEAD_INITIALIZER(active);
 static int		 nactive;
+static LIST_HEAD(, exiting) exitq = LIST_HEAD_INITIALIZER(exitq);
 static struct observer	 observers[8];
 static size_t		 nobservers;
 
@@ -246,7 +261,15 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	if (n <= 0) {
 		event_del(r->ev_read);
 		r->eof = 1;
-		if (r->reaped)
+		/*
+		 * A runner that has sent its record and closed its side
+		 * has nothing more to say: the run ends now, not when the
+		 * runner has released its connections and exited.  Not a
+		 * workload that starts processes: those are killed when
+		 * the runner is reaped, and the run ends after that.
+		 */
+		if (r->reaped || (r->record != NULL && !r->processes &&
+		    !r->adopted))
 			run_finish(r);
 		return;
 	}
@@ -726,6 +749,73 @@ runs_cancel_all(void)
 	}
 }
 
+static void
+exiting_free(struct exiting *l)
+{
+	LIST_REMOVE(l, entry);
+	event_free(l->ev_kill);
+	free(l->job);
+	free(l);
+}
+
+static void
+on_exiting_kill(evutil_socket_t fd, short what, void *arg)
+{
+	struct exiting *l = arg;
+
+	log_warnx("run %lld (%s): its runner was still releasing what it "
+	    "held %.1fs after the run ended; sending SIGKILL", l->id, l->job,
+	    (double)weftd.conf->shutdown_grace_ms / 1000);
+	if (kill(-l->pid, SIGKILL) != 0)
+		kill(l->pid, SIGKILL);
+}
+
+/* exiting_add - run r has ended, its runner has not exited: reap later. */
+static void
+exiting_add(struct run *r)
+{
+	struct exiting	*l = xcalloc(1, sizeof *l);
+	struct timeval	 tv;
+
+	l->pid = r->pid;
+	l->id = r->id;
+	l->job = xstrdup(r->job);
+	tv.tv_sec = (time_t)(weftd.conf->shutdown_grace_ms / 1000);
+	tv.tv_usec = (suseconds_t)(weftd.conf->shutdown_grace_ms % 1000) *
+	    1000;
+	l->ev_kill = evtimer_new(weftd.base, on_exiting_kill, l);
+	evtimer_add(l->ev_kill, &tv);
+	LIST_INSERT_HEAD(&exitq, l, entry);
+}
+
+/*
+ * exiting_reaped - pid was the runner of a run that had ended: 1 (and
+ * its leftovers killed, how it ended logged if not well), else 0.
+ */
+static int
+exiting_reaped(pid_t pid, int status)
+{
+	struct exiting *l;
+
+	LIST_FOREACH(l, &exitq, entry)
+		if (l->pid == pid)
+			break;
+	if (l == NULL)
+		return 0;
+	kill(-pid, SIGKILL);
+	if (WIFSIGNALED(status))
+		log_warnx("run %lld (%s): its runner was killed by %s after "
+		    "the run ended, while releasing what it held (the "
+		    "run's record stands)", l->id, l->job,
+		    signal_name(WTERMSIG(status)));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warnx("run %lld (%s): its runner exited with status %d "
+		    "after the run ended (the run's record stands)", l->id,
+		    l->job, WEXITSTATUS(status));
+	exiting_free(l);
+	return 1;
+}
+
 /* runs_reap - collect every runner that has exited (on SIGCHLD). */
 void
 runs_reap(void)
@@ -739,6 +829,8 @@ runs_reap(void)
 		TAILQ_FOREACH(r, &active, entry)
 			if (r->pid == pid)
 				break;
+		if (r == NULL && exiting_reaped(pid, status))
+			continue;
 		if (r == NULL) {	/* a cluster worker, or a probe */
 			cluster_reaped(pid, status);
 			continue;
@@ -799,7 +891,10 @@ run_free(struct run *r)
 	free(r);
 }
 
-/* run_finish - the runner has exited and its socket is drained. */
+/*
+ * run_finish - the runner has exited and its socket is drained, or it
+ * has sent its record and closed its side (it lingers, releasing).
+ */
 static void
 run_finish(struct run *r)
 {
@@ -813,6 +908,8 @@ run_finish(struct run *r)
 	nactive--;
 	tell(RUN_ENDED, r, rec, st);
 	json_decref(rec);
+	if (!r->reaped)
+		exiting_add(r);
 	run_free(r);
 	if (weftd.stopping && nactive == 0)
 		event_base_loopbreak(weftd.base);

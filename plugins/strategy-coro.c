@@ -129,7 +129,15 @@ struct coro {
 	void		*fiber;		/* ThreadSanitizer's, if any */
 };
 
+/* What a run's loops share: how many have not yet ended, and whether
+ * any failed (then the run is recorded when run returns). */
+struct loops {
+	atomic_size_t		 left;
+	atomic_int		 failed;
+};
+
 struct loop {
+	struct loops		*all;
 	const struct weft_host	*h;
 	const struct weft_strategy_api *s;	/* h->strategy */
 	struct weft_run		*r;
@@ -509,6 +517,12 @@ loop_main(void *arg)
 			break;
 	event_free(tick);
 out:
+	/* The last loop to end says so before anything is released. */
+	if (l->failed || l->ndone < l->ncoro)
+		atomic_store(&l->all->failed, 1);
+	if (atomic_fetch_sub(&l->all->left, 1) == 1 &&
+	    !atomic_load(&l->all->failed) && WEFT_HAS(l->s, ended))
+		l->s->ended(l->r);
 	if (l->ctx != NULL)
 		l->s->ctx_close(l->ctx);
 	if (l->base != NULL)
@@ -542,6 +556,7 @@ coro_run(const struct weft_host *h, struct weft_run *r)
 	struct params		 p;
 	long long		 loops, stack_kb;
 	struct loop		*ls;
+	struct loops		 all;
 	size_t			 page = (size_t)sysconf(_SC_PAGESIZE);
 	int			 canary, rc = 0;
 
@@ -562,9 +577,12 @@ coro_run(const struct weft_host *h, struct weft_run *r)
 	}
 	if ((ls = calloc((size_t)loops, sizeof *ls)) == NULL)
 		return -1;
+	atomic_init(&all.left, (size_t)loops);
+	atomic_init(&all.failed, 0);
 	for (long long i = 0; i < loops; i++) {
 		struct loop *l = &ls[i];
 
+		l->all = &all;
 		l->h = h;
 		l->s = h->strategy;
 		l->r = r;

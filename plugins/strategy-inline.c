@@ -15,6 +15,8 @@ inline_run(const struct weft_host *h, struct weft_run *r)
 		return -1;
 	while (s->next(r, &idx))
 		s->exec(c, idx);
+	if (WEFT_HAS(s, ended))
+		s->ended(r);
 	s->ctx_close(c);
 	return 0;
 }

@@ -7,6 +7,7 @@
  * on every core at once.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,31 @@
 
 extern const struct weft_plugin weft_plugin;
 
+/* What the threads share: how many have not yet ended (or never will
+ * start), and whether any failed (then run records at its return). */
+struct pool {
+	atomic_size_t		 left;
+	atomic_int		 failed;
+};
+
 struct worker {
+	struct pool		*pool;
 	const struct weft_host	*h;
 	struct weft_run		*r;
 	unsigned		 id;
 	int			 failed;	/* ctx_open failed */
 };
+
+/* leave - n threads are done (or will never start); the last says the
+ * run has ended, before any context is closed. */
+static void
+leave(struct pool *p, size_t n, const struct weft_host *h,
+    struct weft_run *r)
+{
+	if (atomic_fetch_sub(&p->left, n) == n &&
+	    !atomic_load(&p->failed) && WEFT_HAS(h->strategy, ended))
+		h->strategy->ended(r);
+}
 
 static void *
 worker_main(void *arg)
@@ -32,10 +52,11 @@ worker_main(void *arg)
 
 	if ((c = s->ctx_open(w->r, w->id)) == NULL) {
 		w->failed = 1;
-		return NULL;
-	}
-	while (s->next(w->r, &idx))
-		s->exec(c, idx);
+		atomic_store(&w->pool->failed, 1);
+	} else
+		while (s->next(w->r, &idx))
+			s->exec(c, idx);
+	leave(w->pool, 1, w->h, w->r);
 	s->ctx_close(c);
 	return NULL;
 }
@@ -56,6 +77,7 @@ threads_run(const struct weft_host *h, struct weft_run *r)
 	size_t		 n = h->strategy->concurrency(r), started = 0;
 	struct params	 p = { 0 };
 	struct worker	*w;
+	struct pool	 pool;
 	pthread_t	*tids;
 	pthread_attr_t	 attr;
 	int		 rc = 0;
@@ -69,16 +91,22 @@ threads_run(const struct weft_host *h, struct weft_run *r)
 		free(tids);
 		return -1;
 	}
+	atomic_init(&pool.left, n);
+	atomic_init(&pool.failed, 0);
 	pthread_attr_init(&attr);
 	if (p.stack_kb != 0)
 		pthread_attr_setstacksize(&attr, (size_t)p.stack_kb * 1024);
 	for (size_t i = 0; i < n; i++) {
+		w[i].pool = &pool;
 		w[i].h = h;
 		w[i].r = r;
 		w[i].id = (unsigned)i;
 		if (pthread_create(&tids[i], &attr, worker_main, &w[i]) != 0) {
 			h->log(&weft_plugin, WEFT_LOG_WARN, "could start only %zu "
 			    "of %zu threads", i, n);
+			if (i == 0)
+				atomic_store(&pool.failed, 1);
+			leave(&pool, n - i, h, r);
 			break;
 		}
 		started++;

@@ -724,6 +724,7 @@ static const struct weft_strategy_api strategy_api = {
 	.note_running = s_note_running,
 	.note_lane = s_note_lane,
 	.slot = s_slot,
+	.ended = run_ended,
 };
 
 const struct weft_host host = {

@@ -52,6 +52,7 @@ struct weft_run {
 	double				 wall0;	/* t0 on the wall clock */
 	atomic_llong			 last_progress;	/* us since t0 */
 	pthread_mutex_t			 mu;	/* serializes messages */
+	atomic_int			 ended;	/* the record is sent */
 	int				 fd;	/* to the supervisor; -1 when
 						   it is gone (until a new one
 						   adopts the run) */
@@ -196,6 +197,7 @@ void	 supervisor_send(struct weft_run *, const char *);
 
 /* run.c, check.c, probe.c: the three things a runner is for */
 void	 runner_run(const struct proto_run *) NORETURN;
+void	 run_ended(struct weft_run *);
 void	 runner_check(const struct proto_check *) NORETURN;
 void	 runner_probe(const struct proto_probe *) NORETURN;
 

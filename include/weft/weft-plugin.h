@@ -47,7 +47,7 @@ extern "C" {
 #endif
 
 #define WEFT_ABI_MAJOR 2
-#define WEFT_ABI_MINOR 1		/* 2.1: task->lane */
+#define WEFT_ABI_MINOR 2		/* 2.1: task->lane; 2.2: strategy->ended */
 
 /* The name of the one symbol every plugin exports. */
 #define WEFT_PLUGIN_SYMBOL "weft_plugin"
@@ -411,6 +411,16 @@ struct weft_strategy_api {
 	 * Task or loop.
 	 */
 	void **(*slot)(struct weft_task *t);
+	/*
+	 * ended - every task has ended (and every worker process the
+	 * strategy made is reaped): weft records the run now and ends it
+	 * for whoever waits on it, while the strategy goes on to release
+	 * what it holds (ctx_close, its stacks) and returns.  Optional;
+	 * without it the run is recorded when run returns.  Call it once,
+	 * only when run is to return 0; after it, call only ctx_close.
+	 * Since 2.2.  Any.
+	 */
+	void (*ended)(struct weft_run *r);
 };
 
 /* struct weft_host - what weft hands every plugin. */
@@ -438,7 +448,11 @@ struct weft_host {
  *           error.  Called once per run, in the runner process.
  * ctx_init: optional; create per-execution-context resources (a thread's
  *           or worker process's connection).  Returns 0 or -1.
- * ctx_fini: optional; release what ctx_init made.
+ * ctx_fini: optional; release what ctx_init made.  It (and fini) may
+ *           run after the run has been recorded (strategy->ended), so a
+ *           task's work must be done when the task returns: release
+ *           here, never finish work (a write buffered across tasks,
+ *           say).
  * task:     do task idx; WEFT_TASK_OK or WEFT_TASK_FAILED (after
  *           h->task->fail).  May be called from several threads at
  *           once, so touch only the task's own data and ctx.

@@ -19,12 +19,12 @@ start_weftd
 
 out=$(wctl plugins)
 expect_match "not ELF" "^- .*$T/plugins/workload-text.so: rejected: cannot load: .*invalid ELF header \\(not a shared object\\)\$" "$out"
-expect_match "wrong ABI major names both versions" "workload-future.so: rejected: ABI major mismatch: plugin built for ABI 99.3, weftd provides ABI 2.1; rebuild the plugin against this weft's weft-plugin.h\$" "$out"
+expect_match "wrong ABI major names both versions" "workload-future.so: rejected: ABI major mismatch: plugin built for ABI 99.3, weftd provides ABI 2.2; rebuild the plugin against this weft's weft-plugin.h\$" "$out"
 expect_match "constructor crash" "workload-boom.so: rejected: crashed while loading: SIGSEGV \\(in the plugin's constructor\\)\$" "$out"
 expect_match "missing descriptor" 'workload-nodesc.so: rejected: missing descriptor: the file does not export the symbol "weft_plugin"$' "$out"
 expect_match "duplicate name" "^fib .*$T/plugins/workload-fib.so: rejected: duplicate name: workload \"fib\" is already provided by $PLUGINS/workload-fib.so\$" "$out"
 expect_match "wrong kind" "strategy-sumsq.so: rejected: wrong kind: the file is named as a strategy plugin but its descriptor says workload\$" "$out"
-expect_match "good plugins are listed ok" "^fib +workload +1.0 +2.1 +cpu-bound +$PLUGINS/workload-fib.so: ok\$" "$out"
+expect_match "good plugins are listed ok" "^fib +workload +1.0 +2.2 +cpu-bound +$PLUGINS/workload-fib.so: ok\$" "$out"
 out=$(wctl status)
 expect_match "status counts rejected plugins" "^plugins   $NPLUGINS ok, 6 rejected\$" "$out"
 out=$(wctl run fib --wait)

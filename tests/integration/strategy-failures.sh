@@ -103,6 +103,38 @@ for s in inline threads coro fork; do
 	expect_match "$s: a job timeout ends the run as timed out" '^run [0-9]+: timed out$' "$out"
 	check "$s: promptly ($((end - start)) s)" [ $((end - start)) -le 3 ]
 done
+# --- after the record: the runner releases what it holds, the run has
+# ended (the strategy says so before it closes its contexts) ---
+job rslow 'workload: crash
+params: {tasks: 5, at: -1, release: slow}'
+job rcrash 'workload: crash
+params: {tasks: 5, at: -1, release: crash}'
+job rhang 'workload: crash
+params: {tasks: 5, at: -1, release: hang}'
+wctl reload > /dev/null
+for s in inline threads coro; do
+	# Closing the context takes 3 s: the run has ended before.
+	out=$(wctl run rslow --strategy $s --concurrency 1 --wait)
+	expect_match "$s: a slow release is not the run's" '^run [0-9]+: failed$' "$out"
+	expect_match "$s: its tasks all ran" '^  tasks     5 total, 4 ok, 1 failed, 0 cancelled' "$out"
+	expect_match "$s: its wall time ends with the tasks" '^  wall      0\.[0-9]+ s$' "$out"
+	id=$(printf '%s\n' "$out" | sed -n 's/^run \([0-9]*\): .*/\1/p')
+	out=$(wctl run rcrash --strategy $s --concurrency 1 --wait)
+	expect_match "$s: a crash in the release keeps the record" '^run [0-9]+: failed$' "$out"
+	expect_match "$s: ... with every task" '^  tasks     5 total, 4 ok, 1 failed, 0 cancelled' "$out"
+	id=$(printf '%s\n' "$out" | sed -n 's/^run \([0-9]*\): .*/\1/p')
+	wait_for "$s: ... and the crash is logged" grep -q "run $id (rcrash): its runner was killed by SIGSEGV after the run ended, while releasing what it held (the run's record stands)" "$T/weftd.log"
+	out=$(wctl run rhang --strategy $s --concurrency 1 --wait)
+	expect_match "$s: a release that hangs: the run has ended" '^  tasks     5 total, 4 ok, 1 failed, 0 cancelled' "$out"
+	id=$(printf '%s\n' "$out" | sed -n 's/^run \([0-9]*\): .*/\1/p')
+	wait_for "$s: ... and its runner is killed after shutdown_grace" grep -q "run $id (rhang): its runner was still releasing what it held 1.0s after the run ended; sending SIGKILL" "$T/weftd.log"
+	wait_for "$s: ... and reaped" grep -q "run $id (rhang): its runner was killed by SIGKILL after the run ended" "$T/weftd.log"
+done
+out=$(wctl run show "$id")
+expect_match "the run's record stands after its runner was killed" "^run $id: failed\$" "$out"
+out=$(wctl status)
+expect_match "no run is active after all that" '^runs +0 running ' "$out"
+
 check "weftd survived all of it" kill -0 "$WEFTD_PID"
 stop_weftd
 finish

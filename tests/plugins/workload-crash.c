@@ -4,7 +4,8 @@
  * fifth fails.  With `hang` set, task `at` never returns and ignores
  * cancellation; with `overflow_kb` set, it uses that much stack and
  * waits 1 ms at the deepest point (and every other task waits 1 ms, so
- * that coroutines take turns).
+ * that coroutines take turns).  With `release` set, closing a context
+ * (after the run has ended) crashes, hangs, or takes 3 s.
  */
 #include <signal.h>
 #include <stddef.h>
@@ -21,9 +22,13 @@ struct crash {
 	long long		 tasks, at;
 	int			 abort_instead, hang;
 	long long		 overflow_kb;
+	int			 release;
 };
 
 static const char *const signals[] = { "segv", "abort", NULL };
+enum { R_NONE, R_CRASH, R_HANG, R_SLOW };
+static const char *const releases[] = { "none", "crash", "hang", "slow",
+	NULL };
 
 static const struct weft_param spec[] = {
 	{ "tasks", WEFT_P_INT, 0, offsetof(struct crash, tasks), 1, 1000000,
@@ -36,6 +41,8 @@ static const struct weft_param spec[] = {
 	    "false" },
 	{ "overflow_kb", WEFT_P_INT, 0, offsetof(struct crash, overflow_kb),
 	    1, 1000000, NULL, NULL },
+	{ "release", WEFT_P_ENUM, 0, offsetof(struct crash, release), 0, 0,
+	    releases, "none" },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -89,8 +96,35 @@ crash_task(void *state, void *ctx, struct weft_task *t, size_t idx)
 	return WEFT_TASK_OK;
 }
 
+static int
+crash_ctx_init(void *state, void **ctx)
+{
+	*ctx = NULL;
+	return 0;
+}
+
+static void
+crash_ctx_fini(void *state, void *ctx)
+{
+	struct crash *c = state;
+
+	switch (c->release) {
+	case R_CRASH:
+		raise(SIGSEGV);
+		break;
+	case R_HANG:
+		for (;;)
+			pause();
+	case R_SLOW:
+		sleep(3);
+		break;
+	}
+}
+
 static const struct weft_workload_ops ops = {
 	.init = crash_init,
+	.ctx_init = crash_ctx_init,
+	.ctx_fini = crash_ctx_fini,
 	.task = crash_task,
 };
 

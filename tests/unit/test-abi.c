@@ -62,7 +62,7 @@ test_bad(void **state)
 	d.abi_minor = 7;
 	assert_int_equal(plugin_check_desc(&d, sizeof d, why, sizeof why), -1);
 	assert_string_equal(why, "ABI major mismatch: plugin built for ABI "
-	    "3.7, weftd provides ABI 2.1; rebuild the plugin against this "
+	    "3.7, weftd provides ABI 2.2; rebuild the plugin against this "
 	    "weft's weft-plugin.h");
 	/* ABI 1 (before the host table had sections) is refused too. */
 	d = good();
@@ -70,7 +70,7 @@ test_bad(void **state)
 	d.abi_minor = 0;
 	assert_int_equal(plugin_check_desc(&d, sizeof d, why, sizeof why), -1);
 	assert_string_equal(why, "ABI major mismatch: plugin built for ABI "
-	    "1.0, weftd provides ABI 2.1; rebuild the plugin against this "
+	    "1.0, weftd provides ABI 2.2; rebuild the plugin against this "
 	    "weft's weft-plugin.h");
 	d = good();
 	d.kind = 3;

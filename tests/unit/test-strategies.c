@@ -45,6 +45,24 @@ static void f_note_lane(struct weft_ctx *c, unsigned l) { }
 static void *slot_of_task;
 static void **f_slot(struct weft_task *t) { return &slot_of_task; }
 
+/* ended: how often, and what was true then (all tasks run, contexts
+ * still open: the run is recorded before anything is released). */
+static atomic_int			 ended_calls, ran_at_end, open_at_end;
+static atomic_int			 open_ctxs;
+static int				 fail_ctx_of;	/* worker; -1 */
+
+static void
+f_ended(struct weft_run *r)
+{
+	int ran = 0;
+
+	for (size_t i = 0; i < NTASKS; i++)
+		ran += atomic_load(&runs[i]);
+	atomic_store(&ran_at_end, ran);
+	atomic_store(&open_at_end, atomic_load(&open_ctxs));
+	atomic_fetch_add(&ended_calls, 1);
+}
+
 static int
 f_next(struct weft_run *r, size_t *idx)
 {
@@ -61,12 +79,17 @@ f_next(struct weft_run *r, size_t *idx)
 static struct weft_ctx *
 f_ctx_open(struct weft_run *r, unsigned worker)
 {
+	if ((int)worker == fail_ctx_of)
+		return NULL;
+	atomic_fetch_add(&open_ctxs, 1);
 	return calloc(1, sizeof(struct weft_ctx));
 }
 
 static void
 f_ctx_close(struct weft_ctx *c)
 {
+	if (c != NULL)
+		atomic_fetch_sub(&open_ctxs, 1);
 	free(c);
 }
 
@@ -145,6 +168,7 @@ static const struct weft_strategy_api fake = {
 	.note_running = f_note_running,
 	.note_lane = f_note_lane,
 	.slot = f_slot,
+	.ended = f_ended,
 };
 
 static void
@@ -187,8 +211,23 @@ run_strategy(const char *name, size_t conc, size_t cancel_at)
 	atomic_store(&started, 0);
 	for (size_t i = 0; i < NTASKS; i++)
 		runs[i] = 0;
+	atomic_store(&ended_calls, 0);
+	atomic_store(&ran_at_end, -1);
+	atomic_store(&open_at_end, -1);
+	atomic_store(&open_ctxs, 0);
 	rc = sops->run(&fake_host, (struct weft_run *)&fake);
+	assert_int_equal(atomic_load(&open_ctxs), 0);
 	return rc;
+}
+
+/* check_ended - ended was called once, after every task had run and
+ * before any context was closed (ran: how many tasks ran in all). */
+static void
+check_ended(int ran)
+{
+	assert_int_equal(atomic_load(&ended_calls), 1);
+	assert_int_equal(atomic_load(&ran_at_end), ran);
+	assert_true(atomic_load(&open_at_end) >= 1);
 }
 
 static void
@@ -204,6 +243,7 @@ test_inline(void **state)
 {
 	assert_int_equal(run_strategy("inline", 1, 0), 0);
 	check_each_once();
+	check_ended(NTASKS);
 	assert_int_equal(atomic_load(&max_in_flight), 1);
 }
 
@@ -212,6 +252,7 @@ test_threads(void **state)
 {
 	assert_int_equal(run_strategy("threads", 8, 0), 0);
 	check_each_once();
+	check_ended(NTASKS);
 	assert_true(atomic_load(&max_in_flight) <= 8);
 	assert_true(atomic_load(&max_in_flight) >= 2);
 }
@@ -221,6 +262,7 @@ test_coro(void **state)
 {
 	assert_int_equal(run_strategy("coro", 16, 0), 0);
 	check_each_once();
+	check_ended(NTASKS);
 	/* One thread, yet many tasks in flight: their waits overlap. */
 	assert_true(atomic_load(&max_in_flight) <= 16);
 	assert_true(atomic_load(&max_in_flight) >= 8);
@@ -250,6 +292,22 @@ test_cancel(void **state)
 		if (ran < 10 || ran > 10 + 4)
 			fail_msg("%s: %zu tasks ran after a cancel at 10",
 			    names[k], ran);
+		check_ended((int)ran);
+	}
+}
+
+/* A worker without its context: run fails, and the run is not said
+ * to have ended (the runner reports the failure instead). */
+static void
+test_ended_not_on_failure(void **state)
+{
+	static const char *const names[] = { "threads", "coro" };
+
+	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+		fail_ctx_of = 0;
+		assert_int_equal(run_strategy(names[k], 4, 0), -1);
+		fail_ctx_of = -1;
+		assert_int_equal(atomic_load(&ended_calls), 0);
 	}
 }
 
@@ -263,8 +321,10 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_coro),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_ended_not_on_failure),
 	};
 
+	fail_ctx_of = -1;
 	snprintf(plugin_dir, sizeof plugin_dir, "%s",
 	    argc > 1 ? argv[1] : top ? top : ".");
 	if (argc == 1)
