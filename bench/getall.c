@@ -4,9 +4,11 @@
  * transfers in flight, through one multi handle driven by
  * curl_multi_socket_action on epoll (the way curl's hiperfifo example
  * drives it on libevent), easy handles reused, bodies discarded.
- * Prints the wall seconds; exits 1 if a transfer failed.
+ * Prints the wall seconds; exits 1 if a transfer failed.  With a user
+ * agent, it sends what weft's download sends by default: that
+ * User-Agent in the header list, a 30 s timeout, 10 s to connect.
  *
- *   getall FILE C
+ *   getall FILE C [USER-AGENT]
  */
 #include <sys/epoll.h>
 
@@ -118,11 +120,18 @@ main(int argc, char **argv)
 	long			 c;
 	int			 running = 1;
 	double			 t0;
+	char			 ua[512];
+	struct curl_slist	*headers = NULL;
 
-	if (argc != 3 || (c = atol(argv[2])) < 1 ||
+	if ((argc != 3 && argc != 4) || (c = atol(argv[2])) < 1 ||
 	    (f = fopen(argv[1], "r")) == NULL) {
-		fprintf(stderr, "usage: getall FILE CONCURRENCY\n");
+		fprintf(stderr, "usage: getall FILE CONCURRENCY "
+		    "[USER-AGENT]\n");
 		return 2;
+	}
+	if (argc == 4) {
+		snprintf(ua, sizeof ua, "User-Agent: %s", argv[3]);
+		headers = curl_slist_append(NULL, ua);
 	}
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (line[len - 1] == '\n')
@@ -148,6 +157,11 @@ main(int argc, char **argv)
 
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+		if (headers != NULL) {
+			curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+			curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
+			curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+		}
 		if (!start(m, e)) {
 			curl_easy_cleanup(e);
 			break;
@@ -180,6 +194,7 @@ main(int argc, char **argv)
 		reap(m);
 	}
 	curl_multi_cleanup(m);
+	curl_slist_free_all(headers);
 	printf("%.6f\n", now() - t0);
 	if (done != nurls) {
 		fprintf(stderr, "getall: %zu of %zu transfers done\n", done,
