@@ -84,6 +84,7 @@ struct multi {
 	struct event		*timer;
 	CURL			**idle;		/* easy handles to reuse */
 	size_t			 nidle, capidle;
+	struct sock		*spare;		/* socket watches to reuse */
 };
 
 /* A transfer in flight on a multi handle. */
@@ -102,7 +103,8 @@ struct dctx {
 /* Per socket curl tells us about (multi mode); its event is reused. */
 struct sock {
 	struct event	 ev;
-	struct multi	*m;
+	short		 kind;		/* what ev watches */
+	struct sock	*next;		/* in multi's spare list */
 };
 
 /* ---- parameters ---- */
@@ -373,10 +375,16 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
 	struct sock	*sk = sockp;
 	short		 kind = EV_PERSIST;
 
+	/*
+	 * A kept-alive connection is removed after each transfer and
+	 * watched again by the next: its watch goes to a spare list
+	 * rather than back to malloc.
+	 */
 	if (what == CURL_POLL_REMOVE) {
 		if (sk != NULL) {
 			event_del(&sk->ev);
-			free(sk);
+			sk->next = m->spare;
+			m->spare = sk;
 		}
 		curl_multi_assign(m->multi, s, NULL);
 		return 0;
@@ -385,13 +393,17 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
 		kind |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
+	if (sk != NULL && sk->kind == kind)
+		return 0;	/* watched so already */
 	if (sk == NULL) {
-		if ((sk = calloc(1, sizeof *sk)) == NULL)
+		if ((sk = m->spare) != NULL)
+			m->spare = sk->next;
+		else if ((sk = malloc(sizeof *sk)) == NULL)
 			return -1;
-		sk->m = m;
 		curl_multi_assign(m->multi, s, sk);
 	} else
 		event_del(&sk->ev);
+	sk->kind = kind;
 	event_assign(&sk->ev, m->base, s, kind, on_sock_event, m);
 	event_add(&sk->ev, NULL);
 	return 0;
@@ -478,6 +490,12 @@ multi_free(struct multi *m)
 		curl_easy_cleanup(m->idle[--m->nidle]);
 	free(m->idle);
 	curl_multi_cleanup(m->multi);
+	while (m->spare != NULL) {
+		struct sock *sk = m->spare;
+
+		m->spare = sk->next;
+		free(sk);
+	}
 	event_free(m->timer);
 	free(m);
 }
