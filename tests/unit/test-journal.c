@@ -144,6 +144,27 @@ test_result_set(void **state)
 	result_free(r);
 }
 
+/* The outcome lines, byte for byte (weftd and resume read them back). */
+static void
+test_outcome_line(void **state)
+{
+	char	line[512];
+	size_t	n;
+
+	n = journal_outcome(line, 3, 1, 1, 1500, "{\"a\":1}", NULL);
+	line[n] = '\0';
+	assert_string_equal(line, "[3,1,1,1500,{\"a\":1},null]\n");
+	n = journal_outcome(line, 4, 2, 2, 10, NULL, "it \"broke\"\n");
+	line[n] = '\0';
+	assert_string_equal(line, "[4,2,2,10,null,\"it \\\"broke\\\"\\n\"]\n");
+	n = journal_outcome(line, 5, 2, 1, 7, "{}", "not \xff UTF-8");
+	line[n] = '\0';
+	assert_string_equal(line, "[5,2,1,7,{},null]\n");
+	n = journal_outcome(line, 6, 1, 1, -4, NULL, NULL);
+	line[n] = '\0';
+	assert_string_equal(line, "[6,1,1,0]\n");
+}
+
 static void
 test_read(void **state)
 {
@@ -194,6 +215,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_result_text),
 		cmocka_unit_test(test_result_set),
+		cmocka_unit_test(test_outcome_line),
 		cmocka_unit_test(test_read),
 	};
 
