@@ -54,20 +54,27 @@ decode(const unsigned char *e, struct result_val *v)
 	return HDR + kl + vl;
 }
 
-/* find - the live entry for key (klen bytes), or NULL; decoded in *v. */
+/*
+ * find - the live entry for key (klen bytes), or NULL.  Only the sizes
+ * of the entries it passes are read: a task sets each key once, so
+ * every set walks the whole result.
+ */
 static unsigned char *
-find(const struct result *r, const char *key, size_t klen,
-    struct result_val *v)
+find(const struct result *r, const char *key, size_t klen)
 {
 	size_t off = 0;
 
 	while (r != NULL && off < r->len) {
-		const unsigned char *e = r->d + off;
+		unsigned char	*e = (unsigned char *)r->d + off;
+		uint16_t	 kl;
+		uint32_t	 vl;
 
-		off += decode(e, v);
-		if (e[0] != DEAD && v->klen == klen && memcmp(v->key, key,
+		memcpy(&kl, e + 2, 2);
+		memcpy(&vl, e + 4, 4);
+		if (kl == klen && e[0] != DEAD && memcmp(e + HDR, key,
 		    klen) == 0)
-			return (unsigned char *)e;
+			return e;
+		off += HDR + (size_t)kl + vl;
 	}
 	return NULL;
 }
@@ -126,7 +133,6 @@ add(struct result **rp, int type, const char *key, const void *v,
     size_t vlen)
 {
 	struct result		*r = *rp;
-	struct result_val	 old;
 	size_t			 klen = strlen(key), need;
 	unsigned char		*e;
 	uint16_t		 kl;
@@ -136,7 +142,7 @@ add(struct result **rp, int type, const char *key, const void *v,
 	 * value too long for an entry, is not kept. */
 	if (klen > KEY_MAX || vlen > UINT32_MAX || !utf8_valid(key, klen))
 		return;
-	if ((e = find(r, key, klen, &old)) != NULL) {
+	if ((e = find(r, key, klen)) != NULL) {
 		if (e[0] == type && (type == RESULT_INT || type ==
 		    RESULT_REAL)) {
 			memcpy(e + HDR + klen, v, vlen);
@@ -245,7 +251,11 @@ result_next(const struct result *r, size_t *off, struct result_val *v)
 int
 result_get(const struct result *r, const char *key, struct result_val *v)
 {
-	return find(r, key, strlen(key), v) != NULL;
+	const unsigned char *e = find(r, key, strlen(key));
+
+	if (e != NULL)
+		decode(e, v);
+	return e != NULL;
 }
 
 /* Bytes a JSON string cannot hold as they are. */
