@@ -845,6 +845,23 @@ exiting_reaped(pid_t pid, int status)
 	return 1;
 }
 
+/*
+ * runs_exiting_kill - weftd stops: runners still releasing after their
+ * runs ended (their records are in) are killed, so that none outlives
+ * weftd unwatched.
+ */
+void
+runs_exiting_kill(void)
+{
+	struct exiting *l;
+
+	while ((l = LIST_FIRST(&exitq)) != NULL) {
+		if (kill(-l->pid, SIGKILL) != 0)
+			kill(l->pid, SIGKILL);
+		exiting_free(l);
+	}
+}
+
 /* runs_reap - collect every runner that has exited (on SIGCHLD). */
 void
 runs_reap(void)

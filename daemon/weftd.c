@@ -525,6 +525,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(weftd.base);
 
+	runs_exiting_kill();
 	log_info("weftd stopped");
 	notify_close();
 	metrics_close();

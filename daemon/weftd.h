@@ -112,6 +112,7 @@ void	 runs_observe(run_observer, void *);
 int	 run_start(struct run_request *, json_t **, char **);
 int	 run_cancel(long long, char **);
 void	 runs_reap(void);
+void	 runs_exiting_kill(void);
 int	 runs_active(void);
 long long runs_tasks_in_flight(void);
 struct run *run_find(long long);

@@ -136,5 +136,15 @@ out=$(wctl status)
 expect_match "no run is active after all that" '^runs +0 running ' "$out"
 
 check "weftd survived all of it" kill -0 "$WEFTD_PID"
+
+# weftd stops while a runner still releases: the runner does not
+# outlive it.
+out=$(wctl run rhang --wait)
+expect_match "a run whose release hangs has ended" '^  tasks     5 total, 4 ok, 1 failed, 0 cancelled' "$out"
+runner=$(pgrep -P "$WEFTD_PID" | head -n 1)
+check "its runner is still there" [ -n "$runner" ]
 stop_weftd
+check "weftd stops with exit status 0" [ "$rc" -eq 0 ]
+# (Gone, or a zombie not yet reaped by whoever inherited it.)
+wait_for "the releasing runner is gone with it" sh -c "ps -o stat= -p $runner | grep -qv '^Z'; [ \$? -ne 0 ]"
 finish
