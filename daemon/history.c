@@ -142,9 +142,9 @@ read_results(const char *key, json_int_t at, json_int_t len)
 	    strtoll(key, NULL, 10))
 		res = json_incref(json_object_get(o, "results"));
 	if (res == NULL)
-		log_warnx("%s: the line of run %s is not where it was (the "
-		    "file was changed while weftd ran); its results are not "
-		    "shown", path, key);
+		log_warnx("%s: the line of run %s is not where it was, or "
+		    "not whole (the file was changed while weftd ran, or "
+		    "damaged); its results are not shown", path, key);
 	json_decref(o);
 	free(buf);
 	free(path);
@@ -290,6 +290,45 @@ history_next_id(void)
 }
 
 /* history_init - load the run history kept in the state directory. */
+/*
+ * line_record - the record of a history line, without its results.
+ * weftd writes them last ("results":[...]} ends the line), and they are
+ * read back from the line when asked for: only the text before them is
+ * parsed, so that a start does not parse every run's thousand results.
+ * That text must hold "status", which a record has after its results:
+ * otherwise (results mid-record, as older lines have them) the whole
+ * line is parsed.  *has: the line has results.  NULL (err) if it is
+ * not JSON.
+ */
+static json_t *
+line_record(const char *line, size_t n, int *has, json_error_t *err)
+{
+	static const char	 mark[] = ",\"results\":[";
+	const char		*m = memmem(line, n, mark, sizeof mark - 1);
+	json_t			*o;
+
+	if (m != NULL && m + sizeof mark - 1 < line + n &&
+	    m[sizeof mark - 1] != ']') {
+		size_t	 hl = (size_t)(m - line);
+		char	*head = xmalloc(hl + 1);
+
+		memcpy(head, line, hl);
+		head[hl] = '}';
+		o = json_loadb(head, hl + 1, 0, NULL);
+		free(head);
+		if (json_is_string(json_object_get(o, "status"))) {
+			*has = 1;
+			return o;
+		}
+		json_decref(o);
+	}
+	if ((o = json_loadb(line, n, 0, err)) == NULL)
+		return NULL;
+	*has = json_array_size(json_object_get(o, "results")) > 0;
+	json_object_del(o, "results");
+	return o;
+}
+
 void
 history_init(void)
 {
@@ -328,11 +367,13 @@ history_init(void)
 		long long	 id;
 		off_t		 at = ftello(f);
 		ssize_t		 n;
+		int		 has;
+		char		 key[24];
 
 		if ((n = getline(&line, &cap, f)) <= 0)
 			break;
 		lineno++;
-		if ((o = json_loads(line, 0, &err)) == NULL ||
+		if ((o = line_record(line, (size_t)n, &has, &err)) == NULL ||
 		    !json_is_integer(json_object_get(o, "id"))) {
 			log_warnx("%s:%ld: skipping a damaged history line: %s",
 			    path, lineno, o ? "no id" : err.text);
@@ -343,6 +384,10 @@ history_init(void)
 		if (id >= next_id)
 			next_id = id + 1;
 		keep(o, NULL, 0, at, (size_t)n);
+		if (has)
+			json_object_set_new(results_at, id_key(o, key,
+			    sizeof key), json_pack("[I, I]", (json_int_t)at,
+			    (json_int_t)n));
 	}
 	free(line);
 	fclose(f);

@@ -116,7 +116,7 @@ sed -i 1d "$T/state/history.jsonl"
 expect_eq "a line moved under weftd: the record, without its results" \
     "$first null" "$(wctl --json run show "$first" | jq -r '"\(.id) \(.results)"')"
 expect_match "and the log says so" \
-    "history.jsonl: the line of run $first is not where it was \(the file was changed while weftd ran\); its results are not shown" \
+    "history.jsonl: the line of run $first is not where it was, or not whole \(the file was changed while weftd ran, or damaged\); its results are not shown" \
     "$(cat "$T/weftd.log")"
 stop_weftd
 write_config "metrics_log: $T/metrics.jsonl
@@ -133,5 +133,33 @@ for id in $old $last; do
 done
 expect_eq "the oldest's results are fib's" 2 \
     "$(wctl --json run show "$old" | jq '.results | length')"
+stop_weftd
+
+# A start reads each record without its results (they end the line) and
+# reads them back when asked.  A line with its results mid-record (as
+# older weftd wrote them) is read whole; a line whose results are
+# damaged keeps its record, and the log says why when they are asked
+# for.
+h=$T/state/history.jsonl
+mid=$(sed -n 2p "$h" | jq .id)
+bad=$(sed -n 3p "$h" | jq .id)
+want_mid=$(sed -n 2p "$h" | jq -cS .results)
+sed -n 2p "$h" | jq -c '{id, job, results} + del(.id, .job, .results)' > "$T/mid.line"
+sed -n 3p "$h" | sed 's/,"fib":[0-9]*}\]}$/,"fib":/' > "$T/bad.line"
+{ sed -n 1p "$h"; cat "$T/mid.line" "$T/bad.line"; sed -n '4,$p' "$h"; } > "$T/h.new"
+mv "$T/h.new" "$h"
+check "the mid-record line has its results before its status" \
+    sh -c "grep -q '\"results\":\\[.*\"status\"' '$T/mid.line'"
+start_weftd
+expect_eq "results mid-record: read whole at the start" "$want_mid" \
+    "$(wctl --json run show "$mid" | jq -cS .results)"
+expect_eq "... with its status" ok "$(wctl --json run show "$mid" | jq -r .status)"
+expect_eq "damaged results: the record stands, without them" \
+    "$bad ok null" "$(wctl --json run show "$bad" | jq -r '"\(.id) \(.status) \(.results)"')"
+expect_match "and the log says why" \
+    "history.jsonl: the line of run $bad is not where it was, or not whole" \
+    "$(cat "$T/weftd.log")"
+expect_eq "all five records listed" 5 \
+    "$(wctl --json runs | jq '[.[] | select(.status == "ok")] | length')"
 stop_weftd
 finish
