@@ -948,8 +948,10 @@ run_finish(struct run *r)
 	json_t		*rec;
 
 	rec = record_compose(r, &st);
-	history_add(r, rec);
-	run_journal_done(r->journal, st);
+	/* A record that must wait to be written keeps its journal: a
+	 * weftd that dies before writing it recovers the run from there. */
+	if (history_add(r, rec) == 0)
+		run_journal_done(r->journal, st);
 	TAILQ_REMOVE(&active, r, entry);
 	nactive--;
 	tell(RUN_ENDED, r, rec, st);
@@ -973,8 +975,8 @@ run_end_recovered(struct run *r)
 	json_t		*rec;
 
 	rec = record_compose(r, &st);
-	history_add(r, rec);
-	run_journal_done(r->journal, st);
+	if (history_add(r, rec) == 0)
+		run_journal_done(r->journal, st);
 	tell(RUN_ENDED, r, rec, st);
 	json_decref(rec);
 	run_free(r);
