@@ -441,10 +441,14 @@ flush_pending(void)
 		const char *path = json_string_value(json_array_get(p, 0));
 		const char *text = json_string_value(json_array_get(p, 1));
 
+		const char *then = json_string_value(json_array_get(p, 2));
+
 		if (write_line(path, text, strlen(text), NULL) != 0) {
 			state_write_failed(path, errno);
 			return -1;
 		}
+		if (then != NULL && unlink(then) != 0 && errno != ENOENT)
+			log_warn("cannot remove %s", then);
 		json_array_remove(pending, 0);
 		wrote = 1;
 	}
@@ -650,6 +654,19 @@ record_line(const json_t *rec, size_t *len, size_t *rlen)
 	free(text);
 	free(rtext);
 	return line;
+}
+
+/*
+ * history_then_unlink - path (an ok run's journal) goes once the line
+ * waiting last (history_add's, when it returned -1) is written.
+ */
+void
+history_then_unlink(const char *path)
+{
+	json_t *p = json_array_get(pending, json_array_size(pending) - 1);
+
+	if (p != NULL)
+		json_array_append_new(p, json_string(path));
 }
 
 /*

@@ -948,10 +948,12 @@ run_finish(struct run *r)
 	json_t		*rec;
 
 	rec = record_compose(r, &st);
-	/* A record that must wait to be written keeps its journal: a
-	 * weftd that dies before writing it recovers the run from there. */
+	/* A record that must wait to be written keeps its journal until
+	 * it is: a weftd that dies before recovers the run from there. */
 	if (history_add(r, rec) == 0)
 		run_journal_done(r->journal, st);
+	else if (st == RUN_OK && r->journal != NULL)
+		history_then_unlink(r->journal);
 	TAILQ_REMOVE(&active, r, entry);
 	nactive--;
 	tell(RUN_ENDED, r, rec, st);

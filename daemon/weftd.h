@@ -128,6 +128,7 @@ long long proc_starttime(pid_t);
 /* history.c: the records of ended runs, and their timelines */
 void	 history_init(void);
 int	 history_add(struct run *, json_t *);
+void	 history_then_unlink(const char *);
 int	 history_has(long long);
 json_t	*history_list(const char *, int);
 json_t	*history_lookup(long long);

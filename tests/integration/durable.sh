@@ -151,12 +151,20 @@ wctl cancel "$(jget "$out" id)" > /dev/null
 stop_weftd
 
 # history.jsonl cannot be written when a run ends (here it is a
-# directory): the record waits in memory and the run keeps its journal,
-# so a weftd killed before it could write the record finds the run
-# again, whole, at its next start.
+# directory): the record waits in memory and the run keeps its journal
+# until the record is written, so a weftd killed before that finds the
+# run again, whole, at its next start.
 job hq "workload: mark
 params: {file: $T/hq.txt, tasks: 3, ms: 10}"
 start_weftd
+mv "$T/state/history.jsonl" "$T/history.aside"
+mkdir "$T/state/history.jsonl"
+id=$(jget "$(wctl --json run hq --wait)" id)
+check "history unwritable: the run keeps its journal" test -s "$T/state/runs/$id.journal"
+rmdir "$T/state/history.jsonl"
+mv "$T/history.aside" "$T/state/history.jsonl"
+wait_for "writable again: the record is written" grep -q "^{\"id\":$id," "$T/state/history.jsonl"
+wait_for "and then the journal goes" sh -c "! test -e '$T/state/runs/$id.journal'"
 mv "$T/state/history.jsonl" "$T/history.aside"
 mkdir "$T/state/history.jsonl"
 out=$(wctl --json run hq --wait)
