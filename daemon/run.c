@@ -155,11 +155,35 @@ kill_leftovers(struct run *r)
 		    n == 1 ? "" : "es");
 }
 
+/*
+ * signal_group - sig to runner pid's process group, or to pid alone when
+ * the group is gone and pid, not reaped yet, may still be there.
+ */
+static void
+signal_group(pid_t pid, int sig, int reaped)
+{
+	if (kill(-pid, sig) != 0 && errno == ESRCH && !reaped)
+		kill(pid, sig);
+}
+
 static void
 kill_group(struct run *r, int sig)
 {
-	if (kill(-r->pid, sig) != 0 && errno == ESRCH && !r->reaped)
-		kill(r->pid, sig);
+	signal_group(r->pid, sig, r->reaped);
+}
+
+/* grace_timer - cb(arg) once shutdown_grace has passed. */
+static struct event *
+grace_timer(event_callback_fn cb, void *arg)
+{
+	struct event	*ev = evtimer_new(weftd.base, cb, arg);
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)(weftd.conf->shutdown_grace_ms / 1000);
+	tv.tv_usec = (suseconds_t)(weftd.conf->shutdown_grace_ms % 1000) *
+	    1000;
+	evtimer_add(ev, &tv);
+	return ev;
 }
 
 static void
@@ -181,16 +205,9 @@ on_kill(evutil_socket_t fd, short what, void *arg)
 static void
 stop_run(struct run *r)
 {
-	struct timeval tv;
-
 	kill_group(r, SIGTERM);
-	if (r->ev_kill == NULL) {
-		r->ev_kill = evtimer_new(weftd.base, on_kill, r);
-		tv.tv_sec = (time_t)(weftd.conf->shutdown_grace_ms / 1000);
-		tv.tv_usec = (suseconds_t)(weftd.conf->shutdown_grace_ms % 1000)
-		    * 1000;
-		evtimer_add(r->ev_kill, &tv);
-	}
+	if (r->ev_kill == NULL)
+		r->ev_kill = grace_timer(on_kill, r);
 }
 
 static void
@@ -795,8 +812,7 @@ on_exiting_kill(evutil_socket_t fd, short what, void *arg)
 	log_warnx("run %lld (%s): its runner was still releasing what it "
 	    "held %.1fs after the run ended; sending SIGKILL", l->id, l->job,
 	    (double)weftd.conf->shutdown_grace_ms / 1000);
-	if (kill(-l->pid, SIGKILL) != 0)
-		kill(l->pid, SIGKILL);
+	signal_group(l->pid, SIGKILL, 0);
 }
 
 /* exiting_add - run r has ended, its runner has not exited: reap later. */
@@ -804,16 +820,11 @@ static void
 exiting_add(struct run *r)
 {
 	struct exiting	*l = xcalloc(1, sizeof *l);
-	struct timeval	 tv;
 
 	l->pid = r->pid;
 	l->id = r->id;
 	l->job = xstrdup(r->job);
-	tv.tv_sec = (time_t)(weftd.conf->shutdown_grace_ms / 1000);
-	tv.tv_usec = (suseconds_t)(weftd.conf->shutdown_grace_ms % 1000) *
-	    1000;
-	l->ev_kill = evtimer_new(weftd.base, on_exiting_kill, l);
-	evtimer_add(l->ev_kill, &tv);
+	l->ev_kill = grace_timer(on_exiting_kill, l);
 	LIST_INSERT_HEAD(&exitq, l, entry);
 }
 
@@ -856,8 +867,7 @@ runs_exiting_kill(void)
 	struct exiting *l;
 
 	while ((l = LIST_FIRST(&exitq)) != NULL) {
-		if (kill(-l->pid, SIGKILL) != 0)
-			kill(l->pid, SIGKILL);
+		signal_group(l->pid, SIGKILL, 0);
 		exiting_free(l);
 	}
 }
