@@ -35,6 +35,10 @@ cmd_status(struct args *a)
 	    jint(rep, "runs_active"), jint(rep, "max_concurrent_runs"));
 	printf("plugins   %lld ok, %lld rejected\n", jint(rep, "plugins_ok"),
 	    jint(rep, "plugins_rejected"));
+	if ((w = json_object_get(rep, "warm_runner")) != NULL &&
+	    json_is_object(w))
+		printf("warm      a runner with %s and %s loaded, pid %lld\n",
+		    jstr(w, "workload"), jstr(w, "strategy"), jint(w, "pid"));
 	if ((cl = json_object_get(rep, "cluster")) != NULL) {
 		printf("cluster   node %s, Redis %s (%s)", jstr(cl, "node"),
 		    jstr(cl, "redis"), json_is_true(json_object_get(cl,

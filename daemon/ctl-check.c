@@ -169,7 +169,8 @@ ctl_check(struct conn *c, json_t *req)
 	    j->sched_text);
 	k->workload = xstrdup(j->workload);
 	wp = catalog_find(weftd.catalog, WEFT_KIND_WORKLOAD, j->workload);
-	if (runner_spawn(1, &wp->fd, 1, &k->fd, &k->pid, &cause) != 0) {
+	if (runner_spawn(SPAWN_QUIET, &wp->fd, 1, &k->fd, &k->pid,
+	    &cause) != 0) {
 		add_error(k, "%s: params not checked: %s", file, cause);
 		free(cause);
 		job_free(j);

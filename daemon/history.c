@@ -263,12 +263,9 @@ history_saw_id(long long id)
 		next_id = id + 1;
 }
 
-/*
- * history_next_id - the id for a new run, never given before: the next
- * one is written (and synced) before this one is used.
- */
-long long
-history_next_id(void)
+/* write_id - state_dir/next-id says v (synced): 0, or -1. */
+static int
+write_id(long long v)
 {
 	char	*path = id_path(), *tmp;
 	FILE	*f;
@@ -276,7 +273,7 @@ history_next_id(void)
 
 	xasprintf(&tmp, "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) != NULL) {
-		ok = fprintf(f, "%lld\n", next_id + 1) > 0 && fflush(f) == 0 &&
+		ok = fprintf(f, "%lld\n", v) > 0 && fflush(f) == 0 &&
 		    fsync(fileno(f)) == 0;
 		ok = fclose(f) == 0 && ok && rename(tmp, path) == 0;
 	}
@@ -286,7 +283,34 @@ history_next_id(void)
 	}
 	free(tmp);
 	free(path);
+	return ok ? 0 : -1;
+}
+
+/*
+ * history_next_id - the id for a new run, never given before.  next-id
+ * on disk is ahead of every id given: it is moved ID_BLOCK ahead (and
+ * synced) when the ids reach it, not for every run (a sync and a rename
+ * were a millisecond of each run's start).  A weftd killed leaves a gap
+ * of fewer than ID_BLOCK ids; one that stops writes the next id itself.
+ */
+#define ID_BLOCK	64
+static long long	reserved;	/* next-id on disk: ids below it are
+					   covered */
+
+long long
+history_next_id(void)
+{
+	if (next_id >= reserved && write_id(next_id + ID_BLOCK) == 0)
+		reserved = next_id + ID_BLOCK;
 	return next_id++;
+}
+
+/* history_close - weftd stops: next-id says exactly the next id. */
+void
+history_close(void)
+{
+	if (reserved > next_id && write_id(next_id) == 0)
+		reserved = next_id;
 }
 
 /* history_init - load the run history kept in the state directory. */
@@ -350,7 +374,7 @@ history_init(void)
 		long long	 v;
 
 		if (idf != NULL && fscanf(idf, "%lld", &v) == 1 && v > next_id)
-			next_id = v;
+			reserved = next_id = v;
 		if (idf != NULL)
 			fclose(idf);
 		free(ip);

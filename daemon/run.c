@@ -124,6 +124,8 @@ run_json(const struct run *r)
 	    "wall_s", now_mono() - r->started_mono, "tasks", "total",
 	    (json_int_t)r->total, "done", (json_int_t)r->done, "failed",
 	    (json_int_t)r->failed);
+	if (r->pid > 0)
+		json_object_set_new(o, "pid", json_integer(r->pid));
 	if (r->units_total != 0)
 		json_object_set_new(o, "units", json_pack("{s:I, s:I}", "done",
 		    (json_int_t)r->units_done, "total",
@@ -612,8 +614,8 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	json_t			*mj;
 	const char		*strategy;
 	char			 wpath[64], spath[64], *lpath;
-	int			 fd, shfd, jfd, tfd = -1, xfds[5];
-	int			 auto_picked = 0;
+	int			 fd, shfd, jfd, tfd = -1, xfds[5], nx;
+	int			 auto_picked = 0, warmed = 0;
 	pid_t			 pid;
 
 	*cause = NULL;
@@ -692,8 +694,21 @@ run_start(struct run_request *req, json_t **info, char **cause)
 	xfds[3] = jfd = journal_create(r);
 	if (jfd >= 0)
 		xfds[4] = tfd = trace_create(r);
-	if (runner_spawn(0, xfds, jfd < 0 ? 3 : tfd < 0 ? 4 : 5, &fd, &pid,
-	    cause) != 0) {
+	nx = jfd < 0 ? 3 : tfd < 0 ? 4 : 5;
+	if (warm_take(wp, sp, &pid, &fd)) {
+		/* It has the plugins: only the crash page, journal, trace. */
+		int given[3] = { shfd, jfd, tfd };
+
+		if (runner_give_fds(fd, given, nx - 2) == 0)
+			warmed = 1;
+		else {
+			log_info("run %lld (%s): the warm runner is gone (%s); "
+			    "starting one", r->id, r->job, strerror(errno));
+			kill(pid, SIGKILL);
+			close(fd);
+		}
+	}
+	if (!warmed && runner_spawn(0, xfds, nx, &fd, &pid, cause) != 0) {
 		if (jfd >= 0) {
 			close(jfd);
 			unlink(r->journal);
@@ -738,8 +753,8 @@ run_start(struct run_request *req, json_t **info, char **cause)
 		    r->id, r->job);
 	json_decref(mj);
 	run_watch(r, r->timeout_ms);
-	log_info("run %lld (%s): started (%s, %s, pid %ld)", r->id, r->job,
-	    r->workload, r->strategy, (long)pid);
+	log_info("run %lld (%s): started (%s, %s, pid %ld%s)", r->id, r->job,
+	    r->workload, r->strategy, (long)pid, warmed ? ", warm" : "");
 	*info = run_json(r);
 	run_request_free(req);
 	tell(RUN_STARTED, r, NULL, RUN_OK);
@@ -885,7 +900,8 @@ runs_reap(void)
 		TAILQ_FOREACH(r, &active, entry)
 			if (r->pid == pid)
 				break;
-		if (r == NULL && exiting_reaped(pid, status))
+		if (r == NULL && (exiting_reaped(pid, status) ||
+		    warm_reaped(pid, status)))
 			continue;
 		if (r == NULL) {	/* a cluster worker, or a probe */
 			cluster_reaped(pid, status);
@@ -956,20 +972,26 @@ run_finish(struct run *r)
 {
 	enum run_status	 st;
 	json_t		*rec;
+	int		 written;
 
 	rec = record_compose(r, &st);
 	/* A record that must wait to be written keeps its journal until
 	 * it is: a weftd that dies before recovers the run from there. */
-	if (history_add(r, rec) == 0)
-		run_journal_done(r->journal, st);
-	else if (st == RUN_OK && r->journal != NULL)
+	written = history_add(r, rec) == 0;
+	if (!written && st == RUN_OK && r->journal != NULL)
 		history_then_unlink(r->journal);
 	TAILQ_REMOVE(&active, r, entry);
 	nactive--;
 	tell(RUN_ENDED, r, rec, st);
 	json_decref(rec);
+	/* After the replies: a journal of 20,000 tasks takes a ms to
+	 * unlink, and a weftd that dies first finds its run landed. */
+	if (written)
+		run_journal_done(r->journal, st);
 	if (!r->reaped)
 		exiting_add(r);
+	if (!r->adopted)
+		warm_start(r->workload, r->strategy);
 	run_free(r);
 	if (weftd.stopping && nactive == 0)
 		event_base_loopbreak(weftd.base);

@@ -214,6 +214,8 @@ weftd_reload(struct errlist *el)
 	catalog_free(weftd.catalog);
 	weftd.conf = c;
 	weftd.catalog = cat;
+	if (!c->warm_runner)
+		warm_stop();
 	weftd.bad_jobs = bad;
 	errlist_clear(&weftd.load_errors);
 	for (size_t i = 0; i < el->n; i++)
@@ -251,6 +253,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		notify("STOPPING=1\nSTATUS=stopping, cancelling %d runs",
 		    runs_active());
 		weftd.stopping = 1;
+		warm_stop();
 		control_close();
 		schedule_clear();
 		cluster_stop();
@@ -526,6 +529,8 @@ main(int argc, char **argv)
 	event_base_dispatch(weftd.base);
 
 	runs_exiting_kill();
+	warm_stop();
+	history_close();
 	log_info("weftd stopped");
 	notify_close();
 	metrics_close();

@@ -27,6 +27,14 @@ void		 catalog_free(struct catalog *);
 const struct plugin *catalog_find(const struct catalog *, int, const char *);
 json_t		*catalog_to_json(const struct catalog *);
 
+/* warm.c: a runner started ahead of its run */
+int	 warm_take(const struct plugin *, const struct plugin *, pid_t *,
+	    int *);
+void	 warm_start(const char *, const char *);
+int	 warm_reaped(pid_t, int);
+json_t	*warm_json(void);
+void	 warm_stop(void);
+
 /* watch.c: drop-in plugins */
 void	 catalog_watch(void);
 void	 catalog_unwatch(void);
@@ -127,6 +135,7 @@ long long proc_starttime(pid_t);
 
 /* history.c: the records of ended runs, and their timelines */
 void	 history_init(void);
+void	 history_close(void);
 int	 history_add(struct run *, json_t *);
 void	 history_then_unlink(const char *);
 int	 history_has(long long);

@@ -160,6 +160,8 @@ struct config {
 	int		 log_level;
 	int		 max_concurrent_runs;
 	uint64_t	 shutdown_grace_ms;
+	int		 warm_runner;	/* keep a runner started for the next
+					   run of the last run's plugins */
 	int		 history_size;
 	char		*control_group;	/* may run, cancel, reload */
 	char		*metrics_listen;	/* HOST:PORT, or NULL */
@@ -222,8 +224,13 @@ int	 plugin_copy(const char *, char **);
 void	 plugin_clear(struct plugin *);
 
 /* spawn.c: starting weft-runner (runner_call is in proto.h) */
+#define SPAWN_QUIET	1	/* its stdout is /dev/null */
+#define SPAWN_WARM	2	/* weft-runner --warm */
+#define RUNNER_FDS_MAX	3	/* a warm runner's: crash page, journal, trace */
 const char *runner_path(void);
 int	 runner_spawn(int, const int *, int, int *, pid_t *, char **);
+int	 runner_give_fds(int, const int *, int);
+int	 runner_take_fds(int, int *, int);
 int	 session_kill(pid_t);
 
 /* journal.c: a run's journal (state_dir/runs/ID.journal) */

@@ -46,19 +46,20 @@ runner_path(void)
  * runner_spawn - start weft-runner in a session of its own, with
  * one end of a new socketpair as its fd 3, then the nfds descriptors of
  * fds as its fds 4, 5, ... (a crash page, plugin files), /dev/null as
- * stdin (and as stdout too when quiet), stderr shared (its log lines),
+ * stdin (and as stdout too with SPAWN_QUIET), stderr shared (its log
+ * lines), as a warm runner with SPAWN_WARM (runner_give_fds),
  * nothing else open, every signal at its default and none blocked.
  * 0 with the other end in *sock (close-on-exec) and its pid in *pid;
  * -1 with *cause.
  */
 int
-runner_spawn(int quiet, const int *fds, int nfds, int *sock, pid_t *pid,
+runner_spawn(int flags, const int *fds, int nfds, int *sock, pid_t *pid,
     char **cause)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, all;
-	char				*argv[] = { "weft-runner", NULL };
+	char				*argv[] = { "weft-runner", NULL, NULL };
 	const char			*path = runner_path();
 	int				 sv[2], src[8], rc, i;
 
@@ -80,8 +81,10 @@ runner_spawn(int quiet, const int *fds, int nfds, int *sock, pid_t *pid,
 	for (i = 0; i < nfds; i++)
 		src[i + 1] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + nfds + 1);
 	posix_spawn_file_actions_init(&fa);
+	if (flags & SPAWN_WARM)
+		argv[1] = "--warm";
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (quiet)
+	if (flags & SPAWN_QUIET)
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
 		    O_WRONLY, 0);
 	for (i = 0; i <= nfds; i++)
@@ -113,6 +116,104 @@ runner_spawn(int quiet, const int *fds, int nfds, int *sock, pid_t *pid,
 }
 
 /*
+ * runner_give_fds - hand a warm runner (SPAWN_WARM: it has loaded its
+ * plugins and waits) the descriptors of the run it is given: the n (at
+ * most RUNNER_FDS_MAX) of fds, as SCM_RIGHTS with one byte, ahead of
+ * the RUN message.  0, or -1 with errno (it has died, say).
+ */
+int
+runner_give_fds(int sock, const int *fds, int n)
+{
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(RUNNER_FDS_MAX * sizeof(int))];
+	}		 u;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*c;
+	char		 byte = 'F';
+	ssize_t		 w;
+
+	if (n < 1 || n > RUNNER_FDS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&u, 0, sizeof u);
+	memset(&mh, 0, sizeof mh);
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	do
+		w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return w == 1 ? 0 : -1;
+}
+
+/*
+ * runner_take_fds - the warm runner's side: wait (as long as it takes)
+ * for runner_give_fds, and put up to max descriptors in fds
+ * (close-on-exec).  How many; 0 if weftd closed the socket first; -1
+ * on an error or a message that is not that.
+ */
+int
+runner_take_fds(int sock, int *fds, int max)
+{
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(RUNNER_FDS_MAX * sizeof(int))];
+	}		 u;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*c;
+	char		 byte;
+	ssize_t		 r;
+	int		 n = 0;
+
+	memset(&mh, 0, sizeof mh);
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof u.b;
+	do
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return (int)r;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t	k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			if (n < max)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (byte != 'F' || (mh.msg_flags & MSG_CTRUNC) || n == 0) {
+		while (n > 0)
+			close(fds[--n]);
+		return -1;
+	}
+	return n;
+}
+
+/*
  * runner_call - start a runner (with file, if not -1, as its fd 4),
  * send it one message, take its one answer within timeout_ms, and reap
  * it.  Returns 1 with *m set; 0 if it sent no valid answer (*status
@@ -129,7 +230,7 @@ runner_call(enum proto_type type, const void *body, int file, int timeout_ms,
 
 	memset(m, 0, sizeof *m);
 	*status = 0;
-	if (runner_spawn(1, &file, file >= 0, &fd, &pid, cause) != 0)
+	if (runner_spawn(SPAWN_QUIET, &file, file >= 0, &fd, &pid, cause) != 0)
 		return -2;
 	if (proto_send(fd, type, body) != 0)
 		rc = 0;		/* it died at once; its status says why */

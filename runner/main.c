@@ -5,7 +5,10 @@
  * probes and each job whose params `weftd --check` judges.  Its first
  * message (fd 3) says which; the answer goes back the same way.  It
  * starts from exec, so it holds only what that message carries: one
- * job, never another job's params or weftd's configuration.
+ * job, never another job's params or weftd's configuration.  A warm
+ * runner (--warm, load.c) is started before its run, with the two
+ * plugins it will load, and gets the run's descriptors and message
+ * when there is one.
  */
 #include <sys/stat.h>
 
@@ -48,16 +51,19 @@ main(int argc, char **argv)
 	struct proto_msg	m;
 	struct stat		st;
 	char			err[256];
-	int			rc;
+	int			rc, warm;
 
 	log_init("weft-runner", 2, LOG_TO_STDERR);
-	if (argc != 1 || fstat(SUPERVISOR_FD, &st) != 0 ||
+	warm = argc == 2 && strcmp(argv[1], "--warm") == 0;
+	if ((argc != 1 && !warm) || fstat(SUPERVISOR_FD, &st) != 0 ||
 	    !S_ISSOCK(st.st_mode)) {
 		fprintf(stderr, "weft-runner: weftd starts this program and "
 		    "sends it its work on fd 3; it is not run by hand\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (warm)
+		runner_warm();		/* returns when it has a run */
 	rc = proto_recv(SUPERVISOR_FD, 10000, &m, err, sizeof err);
 	if (rc != 1) {
 		log_warnx("no request from weftd: %s", rc == 0 ? "it closed "

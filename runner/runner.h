@@ -116,6 +116,7 @@ extern atomic_int	 cancel_flag;
 void	 runner_fail(int, const char *, ...) PRINTFLIKE(2, 3) NORETURN;
 
 /* load.c */
+void	 runner_warm(void);
 const struct weft_plugin *plugin_load(int, const char *, int,
 	    const char *);
 

@@ -126,6 +126,26 @@ wctl() {
 	"$WEFTCTL" -s "$T/sock" "$@"
 }
 
+# runner_of ID - the pid of run ID's runner while the run is on (weftctl
+# runs --json), waiting up to 5 s for it; not weftd's warm runner, which
+# is a child of weftd too.
+runner_of() {
+	c=
+	i=0
+	while [ -z "$c" ] && [ $i -lt 100 ]; do
+		c=$(wctl --json runs 2>/dev/null |
+		    jq -r ".[] | select(.id == $1) | .pid // empty")
+		[ -n "$c" ] || sleep 0.05
+		i=$((i + 1))
+	done
+	echo "$c"
+}
+
+# warm_pid - weftd's warm runner, if it has one.
+warm_pid() {
+	wctl --json status | jq -r '.warm_runner.pid // empty'
+}
+
 # child_of PID [SECONDS] - the first child process of PID (waits up to
 # SECONDS, 5 by default).
 child_of() {

@@ -39,7 +39,7 @@ params: {tasks: 2, ms: 1500}
 strategy: threads'
 wctl reload > /dev/null
 id=$(wctl run nap | sed -n 's/^run \([0-9]*\) started.*/\1/p')
-runner=$(child_of "$WEFTD_PID")
+runner=$(runner_of "$id")
 sleep 0.3
 maps=$(cat /proc/"${runner:-0}"/maps 2>/dev/null)
 expect_match "the runner maps its plugins from weftd's copies" 'memfd:weft-plugin' "$maps"

@@ -50,7 +50,7 @@ start_weftd
 for s in threads coro fork; do
 	id=$(wctl run "nap-$s" | sed -n 's/^run \([0-9]*\) started.*/\1/p')
 	sleep 0.6
-	runner=$(pgrep -f -P "$WEFTD_PID" weft-runner | head -n 1)
+	runner=$(runner_of "$id")
 	kill -KILL "$WEFTD_PID"
 	sleep 0.3
 	check "$s: the runner goes on without weftd" kill -0 "${runner:-0}"
@@ -73,7 +73,7 @@ done
 # A run that ends while no weftd runs: the next one keeps its record and
 # its timeline, which the runner wrote before its record.
 id=$(wctl run solo | sed -n 's/^run \([0-9]*\) started.*/\1/p')
-runner=$(child_of "$WEFTD_PID")
+runner=$(runner_of "$id")
 kill -KILL "$WEFTD_PID"
 # gone - the runner has exited (a zombie until something reaps it).
 gone() {
@@ -90,7 +90,7 @@ expect_eq "solo: no timeline file is left half-made" "" "$(ls -A "$T/state/trace
 # weftd and the whole runner group killed: interrupted, then resumed.
 id=$(wctl run cut | sed -n 's/^run \([0-9]*\) started.*/\1/p')
 sleep 0.7
-runner=$(pgrep -f -P "$WEFTD_PID" weft-runner | head -n 1)
+runner=$(runner_of "$id")
 kill -KILL "$WEFTD_PID"
 kill -KILL -- "-$runner"
 restart
@@ -120,7 +120,7 @@ expect_eq "an ok run has nothing to resume" "weftctl: run $rid ended ok; there i
 # A torn last line (a power cut mid-append) is skipped, not fatal.
 id=$(wctl run cut | sed -n 's/^run \([0-9]*\) started.*/\1/p')
 sleep 0.5
-runner=$(pgrep -f -P "$WEFTD_PID" weft-runner | head -n 1)
+runner=$(runner_of "$id")
 kill -KILL "$WEFTD_PID"
 kill -KILL -- "-$runner"
 printf '[17,1,1,10' >> "$T/state/runs/$id.journal"
@@ -131,7 +131,7 @@ expect_match "and the run is still recorded" "^run $id: interrupted\$" "$(wctl r
 # resume: auto - weftd resumes an interrupted run of such a job itself.
 id=$(wctl run auto | sed -n 's/^run \([0-9]*\) started.*/\1/p')
 sleep 0.4
-runner=$(pgrep -f -P "$WEFTD_PID" weft-runner | head -n 1)
+runner=$(runner_of "$id")
 kill -KILL "$WEFTD_PID"
 kill -KILL -- "-$runner"
 restart

@@ -247,7 +247,7 @@ params:
 wctl reload > /dev/null
 id=$(wctl run orphan | sed -n 's/^run \([0-9]*\) started.*/\1/p')
 wait_for "runner killed: the program started" test -s "$T/pids/orphan"
-runner=$(child_of "$WEFTD_PID")
+runner=$(runner_of "$id")
 kill -KILL "$runner"
 wait_for "runner killed: the run is crashed" ended "$id" crashed
 wait_for "runner killed: its program is killed by weftd" gone "$(cat "$T/pids/orphan")"

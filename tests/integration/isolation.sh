@@ -25,8 +25,8 @@ if [ "$(id -u)" -ne 0 ] && [ "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/nu
 else
 	n=$("$MEMSCAN" "$WEFTD_PID" "$secret")
 	check "the scan finds the secret in weftd, which loaded the job ($n times)" [ "${n:-0}" -ge 1 ]
-	wctl run nap > /dev/null
-	runner=$(child_of "$WEFTD_PID")
+	id=$(wctl run nap | sed -n 's/^run \([0-9]*\) started.*/\1/p')
+	runner=$(runner_of "$id")
 	sleep 0.5
 	check "the runner of job nap is running" kill -0 "${runner:-0}"
 	expect_eq "the runner holds its own job" 1 "$([ "$("$MEMSCAN" "$runner" "params: {tasks: 2, ms: 1500}")" -ge 1 ] && echo 1)"
