@@ -181,6 +181,22 @@ expect_match "with every task" '^  tasks     3 total, 3 ok, 0 failed, 0 cancelle
 expect_eq "its record is in history.jsonl now" 1 "$(grep -c "^{\"id\":$id," "$T/state/history.jsonl")"
 stop_weftd
 
+# Run ids: never given twice, a killed weftd or not; consecutive across
+# a clean stop.
+start_weftd
+a=$(wctl run solo --wait | sed -n 's/^run \([0-9]*\): ok$/\1/p')
+stop_weftd
+start_weftd
+b=$(wctl run solo --wait | sed -n 's/^run \([0-9]*\): ok$/\1/p')
+expect_eq "after a clean stop the next run id follows" "$((a + 1))" "$b"
+expect_eq "next-id is ahead of the ids given" 1 "$([ "$(cat "$T/state/next-id")" -gt "$b" ] && echo 1)"
+kill -KILL "$WEFTD_PID"
+restart
+c=$(wctl run solo --wait | sed -n 's/^run \([0-9]*\): ok$/\1/p')
+expect_eq "after weftd was killed, no id is given twice" 1 "$([ "${c:-0}" -gt "$b" ] && [ "$c" -le $((b + 64)) ] && echo 1)"
+expect_eq "and the history has each id once" "" "$(jq -r .id "$T/state/history.jsonl" | sort | uniq -d)"
+stop_weftd
+
 # A full state directory: weftd goes on, says so, and catches up.
 if [ "$(id -u)" -eq 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=400k tmpfs "$T/small" 2>/dev/null; then
 	mport=$(free_port)
