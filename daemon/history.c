@@ -44,6 +44,11 @@ static json_t		*history;	/* records, oldest first */
 static json_t		*results_text;	/* {"ID": "[...]"} */
 static json_t		*results_at;	/* {"ID": [offset, length]} */
 static long long	 next_id = 1;
+static int		 later_fd[8];	/* history_settle's: synced, closed */
+static size_t		 nlater_fd;
+static char		**later_unlink;	/* and removed */
+static size_t		 nlater_unlink;
+static struct event	*ev_later;
 
 /* Lines that could not be written yet: [[path, line], ...]. */
 static json_t		*pending;
@@ -309,6 +314,10 @@ history_next_id(void)
 void
 history_close(void)
 {
+	history_settle();
+	if (ev_later != NULL)
+		event_free(ev_later);
+	ev_later = NULL;
 	if (reserved > next_id && write_id(next_id) == 0)
 		reserved = next_id;
 }
@@ -424,21 +433,85 @@ history_init(void)
 }
 
 /*
- * write_line - append text (one line) to path and fsync it.  0, or -1
- * (errno) having written nothing that stays: a partial line is cut.
+ * What waits for the replies of this turn of the loop to be sent: the
+ * metrics log's fsync (the history's is before them: it is what says a
+ * run ended), and the journals of runs that ended ok (a journal of
+ * 20,000 tasks takes a millisecond to unlink).  A zero timeout runs
+ * after the I/O the loop found ready; history_settle, at the latest
+ * when weftd stops.
+ */
+
+static void
+on_later(evutil_socket_t fd, short what, void *arg)
+{
+	history_settle();
+}
+
+static void
+later_soon(void)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (ev_later == NULL)
+		ev_later = evtimer_new(weftd.base, on_later, NULL);
+	evtimer_add(ev_later, &now);
+}
+
+/* history_settle - do what waited for the replies. */
+void
+history_settle(void)
+{
+	for (size_t i = 0; i < nlater_fd; i++) {
+		if (fsync(later_fd[i]) != 0)
+			state_write_failed(weftd.conf->metrics_log, errno);
+		close(later_fd[i]);
+	}
+	nlater_fd = 0;
+	for (size_t i = 0; i < nlater_unlink; i++) {
+		if (unlink(later_unlink[i]) != 0 && errno != ENOENT)
+			log_warn("cannot remove %s", later_unlink[i]);
+		free(later_unlink[i]);
+	}
+	free(later_unlink);
+	later_unlink = NULL;
+	nlater_unlink = 0;
+}
+
+/* history_unlink_later - path (an ok run's journal) goes after the
+ * replies. */
+void
+history_unlink_later(const char *path)
+{
+	later_unlink = xreallocarray(later_unlink, nlater_unlink + 1,
+	    sizeof *later_unlink);
+	later_unlink[nlater_unlink++] = xstrdup(path);
+	later_soon();
+}
+
+/*
+ * write_line - append text (one line) to path and fsync it (with
+ * later: after the replies).  0, or -1 (errno) having written nothing
+ * that stays: a partial line is cut.
  */
 static int
-write_line(const char *path, const char *text, size_t len, off_t *at)
+write_line(const char *path, const char *text, size_t len, off_t *at,
+    int later)
 {
 	struct stat	st;
 	int		fd, e;
 
+	if (later && nlater_fd == sizeof later_fd / sizeof *later_fd)
+		history_settle();
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0640)) < 0)
 		return -1;
 	if (fstat(fd, &st) == 0 && write(fd, text, len) == (ssize_t)len &&
-	    fsync(fd) == 0) {
-		close(fd);
+	    (later || fsync(fd) == 0)) {
+		if (later) {
+			later_fd[nlater_fd++] = fd;
+			later_soon();
+		} else
+			close(fd);
 		if (at != NULL)		/* weftd is its only writer */
 			*at = st.st_size;
 		return 0;
@@ -467,7 +540,7 @@ flush_pending(void)
 
 		const char *then = json_string_value(json_array_get(p, 2));
 
-		if (write_line(path, text, strlen(text), NULL) != 0) {
+		if (write_line(path, text, strlen(text), NULL, 0) != 0) {
 			state_write_failed(path, errno);
 			return -1;
 		}
@@ -497,11 +570,12 @@ on_retry(evutil_socket_t fd, short what, void *arg)
  * waits.
  */
 static int
-append_line(const char *path, const char *s, size_t len, off_t *at)
+append_line(const char *path, const char *s, size_t len, off_t *at,
+    int later)
 {
 	struct timeval	 tv = { RETRY_S, 0 };
 
-	if (flush_pending() == 0 && write_line(path, s, len, at) == 0) {
+	if (flush_pending() == 0 && write_line(path, s, len, at, later) == 0) {
 		state_write_ok();
 		return 0;
 	}
@@ -694,9 +768,9 @@ history_then_unlink(const char *path)
 }
 
 /*
- * history_add - keep the record of run r: the metrics log, its
- * timeline, the history file (each fsync'd before anyone is told the
- * run ended), and memory; r->line is the record's text then, for the
+ * history_add - keep the record of run r: the metrics log (fsync'd
+ * after the replies), its timeline, the history file (fsync'd before
+ * anyone is told the run ended), and memory; r->line is the record's text then, for the
  * replies.  A run already there (its journal's record, landed once) is
  * not added twice.  0, or -1 if the files must wait.
  */
@@ -711,7 +785,7 @@ history_add(struct run *r, json_t *rec)
 	if (history_has(r->id))
 		return 0;
 	line = record_line(rec, &len, &rlen);
-	rc |= append_line(weftd.conf->metrics_log, line, len, NULL);
+	rc |= append_line(weftd.conf->metrics_log, line, len, NULL, 1);
 	if (r->trace != NULL)
 		save_trace(r);
 	else {
@@ -721,7 +795,7 @@ history_add(struct run *r, json_t *rec)
 		free(path);
 	}
 	path = history_path();
-	if (append_line(path, line, len, &at) != 0) {
+	if (append_line(path, line, len, &at, 0) != 0) {
 		rc = -1;
 		at = -1;	/* written later: its results stay here */
 	}

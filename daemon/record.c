@@ -63,12 +63,12 @@ status_of(const struct run *r, const json_t *rec, char **text)
 		return RUN_INTERRUPTED;
 	}
 	/*
-	 * An adopted runner's exit status is its first weftd's to see; a
-	 * runner that closed its side after its record has not exited
-	 * yet (run.c: what it does after is its own, and logged).
+	 * A runner sends its record when every task has ended, then only
+	 * releases what it held: how it exits after that (a crash in a
+	 * plugin's release, seen before or after the record was read) is
+	 * its own, and logged (run.c), never the run's.
 	 */
-	if (r->record != NULL && (r->adopted || !r->reaped ||
-	    (WIFEXITED(r->wstatus) && WEXITSTATUS(r->wstatus) == 0))) {
+	if (r->record != NULL) {
 		if (json_integer_value(json_object_get(t, "failed")) ||
 		    json_integer_value(json_object_get(t, "cancelled"))) {
 			*text = xstrdup("failed");

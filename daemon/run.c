@@ -539,9 +539,10 @@ trace_create(struct run *r)
 
 /*
  * journal_header - the journal's first line: who the run is (with its
- * runner's pid) and the job exactly as it runs, synced before the
- * runner hears of its job: from then on the run survives weftd.
- * 0, or -1 (the journal is dropped).
+ * runner's pid) and the job exactly as it runs, written before the
+ * runner hears of its job (whose outcomes follow it), and synced (by
+ * run_start) before anyone hears that the run started: from then on
+ * the run survives weftd.  0, or -1 (the journal is dropped).
  */
 static int
 journal_header(struct run *r, int fd, const json_t *msg)
@@ -566,7 +567,7 @@ journal_header(struct run *r, int fd, const json_t *msg)
 	json_decref(h);
 	n = strlen(s);
 	s[n] = '\n';
-	if (write(fd, s, n + 1) != (ssize_t)n + 1 || fdatasync(fd) != 0) {
+	if (write(fd, s, n + 1) != (ssize_t)n + 1) {
 		state_write_failed(r->journal, errno);
 		unlink(r->journal);
 		free(r->journal);
@@ -741,17 +742,19 @@ run_start(struct run_request *req, json_t **info, char **cause)
 		close(tfd);
 	mj = proto_encode(PROTO_RUN, &msg);
 	json_decref(msg.cluster);
-	if (jfd >= 0) {
-		if (journal_header(r, jfd, mj) != 0) {
-			json_object_set_new(mj, "journal", json_false());
-		}
-		close(jfd);
-	}
+	if (jfd >= 0 && journal_header(r, jfd, mj) != 0)
+		json_object_set_new(mj, "journal", json_false());
 	free(lpath);
 	if (frame_write(fd, mj) != 0)	/* a runner dead already is reaped */
 		log_warn("run %lld (%s): sending the job to its runner",
 		    r->id, r->job);
 	json_decref(mj);
+	if (jfd >= 0) {
+		/* The runner starts on its job while this syncs. */
+		if (r->journal != NULL && fdatasync(jfd) != 0)
+			state_write_failed(r->journal, errno);
+		close(jfd);
+	}
 	run_watch(r, r->timeout_ms);
 	log_info("run %lld (%s): started (%s, %s, pid %ld%s)", r->id, r->job,
 	    r->workload, r->strategy, (long)pid, warmed ? ", warm" : "");
@@ -830,6 +833,21 @@ on_exiting_kill(evutil_socket_t fd, short what, void *arg)
 	signal_group(l->pid, SIGKILL, 0);
 }
 
+/* late_exit - how a runner exited after its record, if not well. */
+static void
+late_exit(long long id, const char *job, int status)
+{
+	if (WIFSIGNALED(status))
+		log_warnx("run %lld (%s): its runner was killed by %s after "
+		    "the run ended, while releasing what it held (the "
+		    "run's record stands)", id, job,
+		    signal_name(WTERMSIG(status)));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warnx("run %lld (%s): its runner exited with status %d "
+		    "after the run ended (the run's record stands)", id, job,
+		    WEXITSTATUS(status));
+}
+
 /* exiting_add - run r has ended, its runner has not exited: reap later. */
 static void
 exiting_add(struct run *r)
@@ -858,15 +876,7 @@ exiting_reaped(pid_t pid, int status)
 	if (l == NULL)
 		return 0;
 	kill(-pid, SIGKILL);
-	if (WIFSIGNALED(status))
-		log_warnx("run %lld (%s): its runner was killed by %s after "
-		    "the run ended, while releasing what it held (the "
-		    "run's record stands)", l->id, l->job,
-		    signal_name(WTERMSIG(status)));
-	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		log_warnx("run %lld (%s): its runner exited with status %d "
-		    "after the run ended (the run's record stands)", l->id,
-		    l->job, WEXITSTATUS(status));
+	late_exit(l->id, l->job, status);
 	exiting_free(l);
 	return 1;
 }
@@ -974,20 +984,24 @@ run_finish(struct run *r)
 	json_t		*rec;
 	int		 written;
 
+	if (r->reaped && r->record != NULL && !r->adopted)
+		late_exit(r->id, r->job, r->wstatus);
 	rec = record_compose(r, &st);
 	/* A record that must wait to be written keeps its journal until
 	 * it is: a weftd that dies before recovers the run from there. */
 	written = history_add(r, rec) == 0;
-	if (!written && st == RUN_OK && r->journal != NULL)
-		history_then_unlink(r->journal);
+	/* An ok run's journal goes after the replies (a weftd that dies
+	 * first finds its run landed), or once its record is written. */
+	if (st == RUN_OK && r->journal != NULL) {
+		if (written)
+			history_unlink_later(r->journal);
+		else
+			history_then_unlink(r->journal);
+	}
 	TAILQ_REMOVE(&active, r, entry);
 	nactive--;
 	tell(RUN_ENDED, r, rec, st);
 	json_decref(rec);
-	/* After the replies: a journal of 20,000 tasks takes a ms to
-	 * unlink, and a weftd that dies first finds its run landed. */
-	if (written)
-		run_journal_done(r->journal, st);
 	if (!r->reaped)
 		exiting_add(r);
 	if (!r->adopted)

@@ -136,6 +136,8 @@ long long proc_starttime(pid_t);
 /* history.c: the records of ended runs, and their timelines */
 void	 history_init(void);
 void	 history_close(void);
+void	 history_settle(void);
+void	 history_unlink_later(const char *);
 int	 history_add(struct run *, json_t *);
 void	 history_then_unlink(const char *);
 int	 history_has(long long);
