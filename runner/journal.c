@@ -152,11 +152,12 @@ release(struct weft_run *r, size_t i)
 }
 
 /*
- * flush - journal every task that finished since the last flush.  jlo
- * is the first task not journaled; everything before it is.
+ * flush - journal every task that finished since the last flush, and
+ * sync it if sync.  jlo is the first task not journaled; everything
+ * before it is.
  */
 static void
-flush(struct weft_run *r)
+flush(struct weft_run *r, int sync)
 {
 	size_t	 hi = r->todo != NULL ? r->ntasks : atomic_load_explicit(
 		    &r->next, memory_order_relaxed), i, run_lo = 0;
@@ -222,7 +223,7 @@ next:
 			return;
 		unsynced = 1;
 	}
-	if (unsynced) {
+	if (unsynced && sync) {
 		fdatasync(r->jfd);
 		unsynced = 0;
 	}
@@ -321,7 +322,7 @@ journal_main(void *arg)
 		pthread_mutex_lock(&jbusy);
 		if (n > 0 && (pfd[1].revents & POLLIN))
 			adopt(r);
-		flush(r);
+		flush(r, 1);
 		pthread_mutex_unlock(&jbusy);
 	}
 	return NULL;
@@ -455,8 +456,16 @@ journal_stop(struct weft_run *r)
 void
 journal_join(struct weft_run *r)
 {
+	int alone;
+
 	pthread_join(r->jtid, NULL);
-	flush(r);
+	/* The last outcomes: synced, as the record after them, only when
+	 * no weftd is there to keep the record (which holds them) in its
+	 * history, synced before it tells anyone the run ended. */
+	pthread_mutex_lock(&r->mu);
+	alone = r->fd < 0;
+	pthread_mutex_unlock(&r->mu);
+	flush(r, alone);
 }
 
 /*
