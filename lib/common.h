@@ -266,6 +266,7 @@ enum { RESULT_STR = 1, RESULT_INT, RESULT_REAL, RESULT_JSON };
 struct result;
 struct result_val {
 	int		 type;		/* RESULT_* */
+	int		 plain;		/* result.c's: what needs no escape */
 	const char	*key;		/* klen bytes, not NUL-terminated */
 	size_t		 klen;
 	const char	*s;		/* STR, JSON: len bytes */
@@ -295,6 +296,7 @@ char	*json_add_last(const char *, size_t, const char *, const char *,
 	    size_t, size_t *);
 size_t	 fmt_int(char *, long long);
 size_t	 fmt_micros(char *, double);
+size_t	 fmt_us(char *, long long);
 double	 now_mono(void);
 const char *signal_name(int);
 int	 valid_name(const char *);

@@ -9,8 +9,9 @@
  * the raw libcurl program with results, 1.06x without any).
  *
  * The entries, one after another in r->d, each:
- *	type (1 byte), 1 unused, key length (2), value length (4), the key,
- *	the value: 8 bytes (long long, double) or the string's bytes.
+ *	type (1 byte), flags (1: PLAIN_*), key length (2), value length
+ *	(4), the key, the value: 8 bytes (long long, double) or the
+ *	string's bytes.
  * A key set again replaces its value: in place when it is a number,
  * else the old entry is marked dead and the new one appended.  Values a
  * task cannot give but JSON can (true, null, lists: a result read back
@@ -32,6 +33,8 @@ struct result {
 #define KEY_MAX		65535
 
 enum { DEAD = 0 };
+#define PLAIN_KEY	1	/* nothing in the key to escape in JSON */
+#define PLAIN_VALUE	2	/* nor in the string value */
 
 /* decode - entry e's type, key and value into *v; its size. */
 static size_t
@@ -43,6 +46,7 @@ decode(const unsigned char *e, struct result_val *v)
 	memcpy(&kl, e + 2, 2);
 	memcpy(&vl, e + 4, 4);
 	v->type = e[0];
+	v->plain = e[1];
 	v->key = (const char *)e + HDR;
 	v->klen = kl;
 	v->s = (const char *)e + HDR + kl;
@@ -109,38 +113,57 @@ utf8_len(const unsigned char *s, size_t left)
 	return n;
 }
 
-/* utf8_valid - s (len bytes) is UTF-8. */
+/* Bytes a JSON string cannot hold as they are. */
+static const unsigned char must_escape[256] = {
+	[0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+/*
+ * utf8_scan - whether s (len bytes) is UTF-8; and *plain, whether it
+ * holds no byte a JSON string must escape (result_put copies such a
+ * key or string as it is, a byte loop fewer for every task's result).
+ */
 static int
-utf8_valid(const char *s, size_t len)
+utf8_scan(const char *s, size_t len, int *plain)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 n;
+	unsigned char		 esc = 0;
 
 	for (size_t i = 0; i < len; i += n) {
 		if (u[i] < 0x80) {	/* most of it: URLs, names */
+			esc |= must_escape[u[i]];
 			n = 1;
 			continue;
 		}
 		if ((n = utf8_len(u + i, len - i)) == 0)
 			return 0;
 	}
+	*plain = !esc;
 	return 1;
 }
 
-/* add - append an entry of type for key with vlen value bytes. */
+/*
+ * add - append an entry of type for key with vlen value bytes (a
+ * string's plain as utf8_scan said).
+ */
 static void
 add(struct result **rp, int type, const char *key, const void *v,
-    size_t vlen)
+    size_t vlen, int vplain)
 {
 	struct result		*r = *rp;
 	size_t			 klen = strlen(key), need;
 	unsigned char		*e;
 	uint16_t		 kl;
 	uint32_t		 vl = (uint32_t)vlen;
+	int			 kplain;
 
 	/* A key that is not UTF-8 (jansson refused it too), or a key or
 	 * value too long for an entry, is not kept. */
-	if (klen > KEY_MAX || vlen > UINT32_MAX || !utf8_valid(key, klen))
+	if (klen > KEY_MAX || vlen > UINT32_MAX || !utf8_scan(key, klen,
+	    &kplain))
 		return;
 	if ((e = find(r, key, klen)) != NULL) {
 		if (e[0] == type && (type == RESULT_INT || type ==
@@ -167,7 +190,8 @@ add(struct result **rp, int type, const char *key, const void *v,
 	e = r->d + r->len;
 	kl = (uint16_t)klen;
 	e[0] = (unsigned char)type;
-	e[1] = 0;
+	e[1] = (unsigned char)((kplain ? PLAIN_KEY : 0) | (vplain ?
+	    PLAIN_VALUE : 0));
 	memcpy(e + 2, &kl, 2);
 	memcpy(e + 4, &vl, 4);
 	memcpy(e + HDR, key, klen);
@@ -186,9 +210,10 @@ result_str(struct result **rp, const char *key, const char *s, size_t len)
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i, n;
 	char			*fixed, *p;
+	int			 plain;
 
-	if (utf8_valid(s, len)) {
-		add(rp, RESULT_STR, key, s, len);
+	if (utf8_scan(s, len, &plain)) {
+		add(rp, RESULT_STR, key, s, len, plain);
 		return;
 	}
 	p = fixed = xmalloc(3 * len);
@@ -202,14 +227,16 @@ result_str(struct result **rp, const char *key, const char *s, size_t len)
 			p += n;
 		}
 	}
-	add(rp, RESULT_STR, key, fixed, (size_t)(p - fixed));
+	if (!utf8_scan(fixed, (size_t)(p - fixed), &plain))
+		plain = 0;
+	add(rp, RESULT_STR, key, fixed, (size_t)(p - fixed), plain);
 	free(fixed);
 }
 
 void
 result_int(struct result **rp, const char *key, long long v)
 {
-	add(rp, RESULT_INT, key, &v, sizeof v);
+	add(rp, RESULT_INT, key, &v, sizeof v, 0);
 }
 
 /* result_real - set key to v; not a number or infinite: null, as JSON
@@ -218,10 +245,10 @@ void
 result_real(struct result **rp, const char *key, double v)
 {
 	if (!isfinite(v)) {
-		add(rp, RESULT_JSON, key, "null", 4);
+		add(rp, RESULT_JSON, key, "null", 4, 0);
 		return;
 	}
-	add(rp, RESULT_REAL, key, &v, sizeof v);
+	add(rp, RESULT_REAL, key, &v, sizeof v, 0);
 }
 
 void
@@ -257,13 +284,6 @@ result_get(const struct result *r, const char *key, struct result_val *v)
 		decode(e, v);
 	return e != NULL;
 }
-
-/* Bytes a JSON string cannot hold as they are. */
-static const unsigned char must_escape[256] = {
-	[0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	['"'] = 1, ['\\'] = 1,
-};
 
 /* json_put_string - s (len bytes, UTF-8) as a JSON string at p (room:
  * 6 * len + 2); returns the end. */
@@ -316,10 +336,11 @@ json_put_string(char *p, const char *s, size_t len)
 char *
 json_put_real(char *p, double v)
 {
-	size_t	n;
+	size_t		n;
+	long long	us;
 
-	if (fabs(v) < 9e9 && (double)llround(v * 1e6) / 1e6 == v) {
-		n = fmt_micros(p, v);
+	if (fabs(v) < 9e9 && (double)(us = llround(v * 1e6)) / 1e6 == v) {
+		n = fmt_us(p, us);
 		while (p[n - 1] == '0' && p[n - 2] != '.')
 			n--;
 		return p + n;
@@ -345,6 +366,17 @@ result_room(const struct result *r)
 	return 3 + (r != NULL ? 6 * r->len : 0);
 }
 
+/* put_plain - s (len bytes, nothing to escape) as a JSON string. */
+static char *
+put_plain(char *p, const char *s, size_t len)
+{
+	*p++ = '"';
+	memcpy(p, s, len);
+	p += len;
+	*p++ = '"';
+	return p;
+}
+
 /* result_put - r as a JSON object at p (room: result_room); the end. */
 char *
 result_put(const struct result *r, char *p)
@@ -356,11 +388,13 @@ result_put(const struct result *r, char *p)
 	while (result_next(r, &off, &v)) {
 		if (p[-1] != '{')
 			*p++ = ',';
-		p = json_put_string(p, v.key, v.klen);
+		p = (v.plain & PLAIN_KEY) ? put_plain(p, v.key, v.klen) :
+		    json_put_string(p, v.key, v.klen);
 		*p++ = ':';
 		switch (v.type) {
 		case RESULT_STR:
-			p = json_put_string(p, v.s, v.len);
+			p = (v.plain & PLAIN_VALUE) ? put_plain(p, v.s, v.len) :
+			    json_put_string(p, v.s, v.len);
 			break;
 		case RESULT_INT:
 			p += fmt_int(p, v.i);
@@ -434,12 +468,16 @@ result_from(const json_t *o)
 	const char	*key;
 	json_t		*v;
 	char		*text;
+	int		 plain;
 
 	json_object_foreach((json_t *)o, key, v) {
 		switch (json_typeof(v)) {
 		case JSON_STRING:
+			if (!utf8_scan(json_string_value(v),
+			    json_string_length(v), &plain))
+				plain = 0;
 			add(&r, RESULT_STR, key, json_string_value(v),
-			    json_string_length(v));
+			    json_string_length(v), plain);
 			break;
 		case JSON_INTEGER:
 			result_int(&r, key, (long long)json_integer_value(v));
@@ -449,7 +487,7 @@ result_from(const json_t *o)
 			break;
 		default:
 			text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			add(&r, RESULT_JSON, key, text, strlen(text));
+			add(&r, RESULT_JSON, key, text, strlen(text), 0);
 			free(text);
 			break;
 		}

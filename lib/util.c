@@ -85,24 +85,59 @@ json_add_last(const char *obj, size_t n, const char *key, const char *value,
 	return s;
 }
 
+/* Two decimal digits at a time: half the divisions. */
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 /* fmt_int - v in decimal at p (21 bytes suffice); returns the length. */
 size_t
 fmt_int(char *p, long long v)
 {
-	char			 tmp[20];
+	char			 tmp[24], *q = tmp + sizeof tmp;
 	unsigned long long	 u = v < 0 ? -(unsigned long long)v :
 				    (unsigned long long)v;
-	size_t			 n = 0, len = 0;
+	size_t			 n;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	while (u >= 100) {
+		q -= 2;
+		memcpy(q, digits2 + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		q -= 2;
+		memcpy(q, digits2 + 2 * u, 2);
+	} else
+		*--q = (char)('0' + u);
 	if (v < 0)
+		*--q = '-';
+	n = (size_t)(tmp + sizeof tmp - q);
+	memcpy(p, q, n);
+	return n;
+}
+
+/*
+ * fmt_us - us microseconds as seconds, "12.345678", at p (32 bytes
+ * suffice); returns the length.
+ */
+size_t
+fmt_us(char *p, long long us)
+{
+	long long	 frac;
+	size_t		 len = 0;
+
+	if (us < 0) {
 		p[len++] = '-';
-	while (n > 0)
-		p[len++] = tmp[--n];
-	return len;
+		us = -us;
+	}
+	len += fmt_int(p + len, us / 1000000);
+	p[len++] = '.';
+	frac = us % 1000000;
+	memcpy(p + len, digits2 + 2 * (frac / 10000), 2);
+	memcpy(p + len + 2, digits2 + 2 * (frac / 100 % 100), 2);
+	memcpy(p + len + 4, digits2 + 2 * (frac % 100), 2);
+	return len + 6;
 }
 
 /*
@@ -114,24 +149,9 @@ fmt_int(char *p, long long v)
 size_t
 fmt_micros(char *p, double v)
 {
-	long long	 us, frac;
-	size_t		 len = 0;
-
 	if (!isfinite(v) || fabs(v) > 9e9)
 		v = 0;
-	us = llround(v * 1e6);
-	if (us < 0) {
-		p[len++] = '-';
-		us = -us;
-	}
-	len += fmt_int(p + len, us / 1000000);
-	p[len++] = '.';
-	frac = us % 1000000;
-	for (int i = 5; i >= 0; i--) {
-		p[len + (size_t)i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	return len + 6;
+	return fmt_us(p, llround(v * 1e6));
 }
 
 /* signal_name - "SIGSEGV" for 11; "signal 42" for an unnamed one. */
