@@ -26,6 +26,7 @@
 
 struct result {
 	size_t		len, cap;	/* bytes of d used, allocated */
+	uint64_t	keys;		/* a bit for each key's key_bit */
 	unsigned char	d[];
 };
 
@@ -81,6 +82,21 @@ find(const struct result *r, const char *key, size_t klen)
 		off += HDR + (size_t)kl + vl;
 	}
 	return NULL;
+}
+
+/*
+ * key_bit - one of 64 bits for a key: a result with its bit clear has
+ * no such key, and add and result_get need not walk it (a task sets
+ * each of its half-dozen keys once).
+ */
+static uint64_t
+key_bit(const char *key, size_t klen)
+{
+	unsigned h = (unsigned)klen * 31u;
+
+	if (klen > 0)
+		h += (unsigned char)key[0] * 7u + (unsigned char)key[klen - 1];
+	return (uint64_t)1 << (h & 63);
 }
 
 /* utf8_len - the length of the valid UTF-8 sequence at s, or 0. */
@@ -158,6 +174,7 @@ add(struct result **rp, int type, const char *key, const void *v,
 	unsigned char		*e;
 	uint16_t		 kl;
 	uint32_t		 vl = (uint32_t)vlen;
+	uint64_t		 bit;
 	int			 kplain;
 
 	/* A key that is not UTF-8 (jansson refused it too), or a key or
@@ -165,7 +182,8 @@ add(struct result **rp, int type, const char *key, const void *v,
 	if (klen > KEY_MAX || vlen > UINT32_MAX || !utf8_scan(key, klen,
 	    &kplain))
 		return;
-	if ((e = find(r, key, klen)) != NULL) {
+	bit = key_bit(key, klen);
+	if (r != NULL && (r->keys & bit) && (e = find(r, key, klen)) != NULL) {
 		if (e[0] == type && (type == RESULT_INT || type ==
 		    RESULT_REAL)) {
 			memcpy(e + HDR + klen, v, vlen);
@@ -182,8 +200,10 @@ add(struct result **rp, int type, const char *key, const void *v,
 		r = realloc(r, sizeof *r + cap);
 		if (r == NULL)
 			fatal("realloc");
-		if (*rp == NULL)
+		if (*rp == NULL) {
 			r->len = 0;
+			r->keys = 0;
+		}
 		r->cap = cap;
 		*rp = r;
 	}
@@ -197,6 +217,7 @@ add(struct result **rp, int type, const char *key, const void *v,
 	memcpy(e + HDR, key, klen);
 	memcpy(e + HDR + klen, v, vlen);
 	r->len += need;
+	r->keys |= bit;
 }
 
 /*
@@ -278,8 +299,11 @@ result_next(const struct result *r, size_t *off, struct result_val *v)
 int
 result_get(const struct result *r, const char *key, struct result_val *v)
 {
-	const unsigned char *e = find(r, key, strlen(key));
+	size_t			 klen = strlen(key);
+	const unsigned char	*e = NULL;
 
+	if (r != NULL && (r->keys & key_bit(key, klen)))
+		e = find(r, key, klen);
 	if (e != NULL)
 		decode(e, v);
 	return e != NULL;

@@ -420,6 +420,14 @@ timer_cb(CURLM *multi, long ms, void *userp)
 		evtimer_del(m->timer);
 		return 0;
 	}
+	/* "At once": every transfer added asks for it.  Made active
+	 * directly, not through libevent's timer heap (an insert and a
+	 * removal a task); a later deadline still armed fires once for
+	 * nothing, which curl takes in its stride. */
+	if (ms == 0) {
+		event_active(m->timer, EV_TIMEOUT, 0);
+		return 0;
+	}
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(m->timer, &tv);
