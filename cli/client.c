@@ -86,7 +86,13 @@ client_request(json_t *req, more_cb more)
 		return NULL;
 	}
 	free(s);
-	f = fdopen(fd, "r");
+	if ((f = fdopen(fd, "r")) == NULL) {
+		fprintf(stderr, "weftctl: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	/* A record of 1,000 results is 135 KB: read in 64 KB, not 4 KB. */
+	setvbuf(f, NULL, _IOFBF, 65536);
 	while (getline(&line, &cap, f) > 0) {
 		json_error_t err;
 

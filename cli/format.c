@@ -48,11 +48,16 @@ print_value(const char *key, json_t *v)
 	char	 num[64], *s, *e;
 	size_t	 n;
 
+	/* A thousand results of half a dozen values: puts, not printf. */
+	putchar(' ');
+	fputs(key, stdout);
+	putchar('=');
 	if (json_is_string(v))
-		printf(" %s=%s", key, json_string_value(v));
-	else if (json_is_integer(v))
-		printf(" %s=%lld", key, (long long)json_integer_value(v));
-	else if (json_is_real(v) && isfinite(json_real_value(v))) {
+		fputs(json_string_value(v), stdout);
+	else if (json_is_integer(v)) {
+		n = fmt_int(num, (long long)json_integer_value(v));
+		fwrite(num, 1, n, stdout);
+	} else if (json_is_real(v) && isfinite(json_real_value(v))) {
 		n = (size_t)snprintf(num, sizeof num, "%.6g",
 		    json_real_value(v));
 		if (strspn(num, "0123456789-") == n)
@@ -69,11 +74,11 @@ print_value(const char *key, json_t *v)
 				;
 			memmove(d, t, strlen(t) + 1);
 		}
-		printf(" %s=%s", key, num);
+		fputs(num, stdout);
 	} else {
 		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
 		    JSON_REAL_PRECISION(6));
-		printf(" %s=%s", key, s);
+		fputs(s, stdout);
 		free(s);
 	}
 }
