@@ -219,6 +219,7 @@ run_ended(struct weft_run *r)
 	if (r->fd >= 0)
 		shutdown(r->fd, SHUT_WR);
 	pthread_mutex_unlock(&r->mu);
+	journal_reap(r);	/* after: it may be in a sync */
 	free(tr);
 	free(rec);
 	/* What is left is release, which no one waits for. */

@@ -193,6 +193,7 @@ void	 journal_start(struct weft_run *, const struct proto_run *);
 void	 journal_carry(struct weft_run *, const char *);
 void	 journal_stop(struct weft_run *);
 void	 journal_join(struct weft_run *);
+void	 journal_reap(struct weft_run *);
 void	 journal_end(struct weft_run *, const char *);
 void	 supervisor_send(struct weft_run *, const char *);
 
