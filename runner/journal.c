@@ -447,10 +447,9 @@ text_line(const char *key, const char *text, const char *more)
 }
 
 /*
- * journal_stop - the run's tasks are over: the journal thread journals
- * what it can and ends, while the caller goes on (it writes the
- * timeline meanwhile); journal_join takes over and writes the rest, and
- * the record's summary is complete then.
+ * journal_stop - the run's tasks are over: the journal thread ends;
+ * journal_join makes sure it touches nothing more, and journal_end
+ * writes the rest.
  */
 void
 journal_stop(struct weft_run *r)
@@ -462,26 +461,14 @@ journal_stop(struct weft_run *r)
 /*
  * journal_join - the journal is the run's end's from here: the thread
  * touches nothing more (it may still be syncing; journal_reap waits for
- * it once the record is sent), and the last outcomes are written now.
+ * it once the record is sent).  What it had not journaled yet,
+ * record_text sums itself and journal_end writes.
  */
 void
 journal_join(struct weft_run *r)
 {
-	int alone;
-
-	/* The last outcomes: synced, as the record after them, only when
-	 * no weftd is there to keep the record (which holds them) in its
-	 * history, synced before it tells anyone the run ended. */
-	pthread_mutex_lock(&r->mu);
-	alone = r->fd < 0;
-	pthread_mutex_unlock(&r->mu);
 	pthread_mutex_lock(&jbusy);
 	jfinal = 1;
-	flush(r);
-	if (unsynced && alone) {
-		fdatasync(r->jfd);
-		unsynced = 0;
-	}
 	pthread_mutex_unlock(&jbusy);
 }
 
@@ -493,10 +480,10 @@ journal_reap(struct weft_run *r)
 }
 
 /*
- * journal_end - the run is over: after the last outcomes, its RECORD (the
- * text weftd is sent, serialized once), written before weftd is told,
- * so that a weftd that is gone finds it at its next start.  Synced only
- * when no weftd is there to keep it: one that is writes the record to
+ * journal_end - the run is over: the last outcomes, then its RECORD
+ * (the text weftd is sent, serialized once), so that a weftd that is
+ * gone finds it at its next start.  Synced only when no weftd is there
+ * to keep it: one that is has had the record first, and writes it to
  * its history (synced) at once.  The timeline is not journaled (it is
  * megabytes for a big run): it is in the run's trace file already,
  * written before this, where a weftd that lands the journal finds it.
@@ -513,6 +500,7 @@ journal_end(struct weft_run *r, const char *record)
 		alone = r->fd < 0;
 		pthread_mutex_unlock(&r->mu);
 		pthread_mutex_lock(&jbusy);
+		flush(r);		/* the last outcomes */
 		text_line("record", record, more);
 		if (put(r) == 0 && alone)
 			fsync(r->jfd);

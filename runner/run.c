@@ -204,17 +204,34 @@ void
 run_ended(struct weft_run *r)
 {
 	char	*tr, *rec;
+	int	 alone;
 
 	/* A cluster worker's end is its own (runner/cluster.c). */
 	if (r->work != NULL || atomic_exchange(&r->ended, 1))
 		return;
 	journal_stop(r);
-	tr = trace_text(r);
 	journal_join(r);
 	rec = record_text(r);
-	journal_end(r, rec);
-	supervisor_send(r, tr);
-	supervisor_send(r, rec);
+	pthread_mutex_lock(&r->mu);
+	alone = r->fd < 0;
+	pthread_mutex_unlock(&r->mu);
+	/*
+	 * With no weftd there, the journal is where the record goes, and
+	 * first.  With one, it has the record first: it reads and keeps it
+	 * (its history is synced before anyone hears the run ended) while
+	 * this writes the timeline and the journal's last outcomes, which
+	 * only a weftd that dies in those milliseconds would need.  The
+	 * run ends for it at EOF, after both.
+	 */
+	if (alone) {
+		tr = trace_text(r);
+		journal_end(r, rec);
+	} else {
+		supervisor_send(r, rec);
+		tr = trace_text(r);
+		supervisor_send(r, tr);
+		journal_end(r, rec);
+	}
 	pthread_mutex_lock(&r->mu);
 	if (r->fd >= 0)
 		shutdown(r->fd, SHUT_WR);
