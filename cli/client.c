@@ -137,6 +137,21 @@ reply_ok(json_t *rep)
 	return 0;
 }
 
+/*
+ * unleak - o (a reply weftctl is done with, just before it exits) is
+ * freed by the exit: a record of 1,000 results is a hundred thousand
+ * allocations, 1.5 ms of frees for nothing.  Kept where leak checkers
+ * still reach it (git's UNLEAK).
+ */
+void
+unleak(json_t *o)
+{
+	static json_t *kept;
+
+	json_decref(kept);
+	kept = o;
+}
+
 void
 print_json(json_t *o)
 {

@@ -21,7 +21,7 @@ cmd_run_show(struct args *a)
 		print_json(r);
 	else
 		print_record(r);
-	json_decref(rep);
+	unleak(rep);
 	return 0;
 }
 

@@ -78,7 +78,7 @@ cmd_run(struct args *a)
 	else
 		print_record(rec);
 	rc = strcmp(jstr(rec, "status"), "ok") == 0 ? 0 : 1;
-	json_decref(rep);
+	unleak(rep);
 	return rc;
 }
 

@@ -63,6 +63,7 @@ typedef void (*more_cb)(json_t *);
 json_t	*client_request(json_t *, more_cb);
 int	 client_available(void);
 int	 reply_ok(json_t *);
+void	 unleak(json_t *);
 void	 print_json(json_t *);
 
 /* format.c */
