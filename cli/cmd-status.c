@@ -35,8 +35,7 @@ cmd_status(struct args *a)
 	    jint(rep, "runs_active"), jint(rep, "max_concurrent_runs"));
 	printf("plugins   %lld ok, %lld rejected\n", jint(rep, "plugins_ok"),
 	    jint(rep, "plugins_rejected"));
-	if ((w = json_object_get(rep, "warm_runner")) != NULL &&
-	    json_is_object(w))
+	json_array_foreach(json_object_get(rep, "warm_runners"), i, w)
 		printf("warm      a runner with %s and %s loaded, pid %lld\n",
 		    jstr(w, "workload"), jstr(w, "strategy"), jint(w, "pid"));
 	if ((cl = json_object_get(rep, "cluster")) != NULL) {

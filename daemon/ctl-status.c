@@ -23,7 +23,7 @@ ctl_status(struct conn *c, json_t *req)
 	    (json_int_t)(weftd.catalog->n - ok), "load_errors",
 	    errors_json(&weftd.load_errors), "state_problem",
 	    state_problem());
-	json_object_set_new(rep, "warm_runner", warm_json());
+	json_object_set_new(rep, "warm_runners", warm_json());
 	if ((cl = cluster_status()) != NULL)
 		json_object_set_new(rep, "cluster", cl);
 	conn_reply(c, rep);

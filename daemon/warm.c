@@ -1,5 +1,5 @@
 /*
- * warm.c - the warm runner: one weft-runner started ahead of its run.
+ * warm.c - warm runners: weft-runners started ahead of their runs.
  *
  * A run spends its first milliseconds before any task: weftd spawns
  * weft-runner (an exec), which loads its libraries and then the run's
@@ -12,12 +12,13 @@
  * (runner_give_fds), then its RUN message, as a runner started for the
  * run gets them.  Until then it holds two plugins and no job.
  *
- * One at a time.  Its plugins are known by the inodes of the catalog's
- * copies, which stay alive, and so unique, as long as it maps them: a
- * plugin file changed and rescanned is a new copy, and the warm runner
- * of the old one is not used (it is replaced when a run of the new one
- * ends).  weftd keeps its socket: when weftd is gone, it reads EOF and
- * exits.  warm_runner: false in weftd.yaml turns all of this off.
+ * At most warm_runners of them (weftd.yaml; 0 turns this off), one per
+ * pair of plugins, the pair used least recently making way.  Their
+ * plugins are known by the inodes of the catalog's copies, which stay
+ * alive, and so unique, as long as a warm runner maps them: a plugin
+ * file changed and rescanned is a new copy, and the warm runner of the
+ * old one is not used (it makes way in time).  weftd keeps their
+ * sockets: when weftd is gone, they read EOF and exit.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -30,91 +31,118 @@
 
 #include "weftd.h"
 
-static struct {
-	pid_t	 pid;		/* 0: none */
-	int	 fd;
-	dev_t	 dev[2];	/* its plugins' copies: workload, strategy */
-	ino_t	 ino[2];
-	char	*workload, *strategy;
-} warm = { 0, -1, { 0, 0 }, { 0, 0 }, NULL, NULL };
+#define WARM_MAX	16	/* warm_runners is at most this */
 
-/* holds - whether the warm runner loaded the copy p->fd as its i-th. */
+static struct slot {
+	pid_t		 pid;		/* 0: none */
+	int		 fd;
+	dev_t		 dev[2];	/* its plugins' copies: workload,
+					   strategy */
+	ino_t		 ino[2];
+	char		*workload, *strategy;
+	unsigned long	 used;		/* when it was last wanted */
+} slots[WARM_MAX];
+static unsigned long	clock_;
+
+/* holds - whether s loaded the copy p->fd as its i-th plugin. */
 static int
-holds(int i, const struct plugin *p)
+holds(const struct slot *s, int i, const struct plugin *p)
 {
 	struct stat st;
 
-	return p->fd >= 0 && fstat(p->fd, &st) == 0 && st.st_dev ==
-	    warm.dev[i] && st.st_ino == warm.ino[i];
+	return s->pid != 0 && p->fd >= 0 && fstat(p->fd, &st) == 0 &&
+	    st.st_dev == s->dev[i] && st.st_ino == s->ino[i];
 }
 
-/* forget - the slot is empty (the process is someone else's now, or
- * gone). */
-static void
-forget(void)
+/* find - the slot holding wp and sp, or NULL. */
+static struct slot *
+find(const struct plugin *wp, const struct plugin *sp)
 {
-	if (warm.fd >= 0)
-		close(warm.fd);
-	free(warm.workload);
-	free(warm.strategy);
-	warm.pid = 0;
-	warm.fd = -1;
-	warm.workload = warm.strategy = NULL;
+	for (int i = 0; i < WARM_MAX; i++)
+		if (holds(&slots[i], 0, wp) && holds(&slots[i], 1, sp))
+			return &slots[i];
+	return NULL;
 }
 
-/* drop - the warm runner is not wanted: killed (runs_reap reaps it). */
+/* forget - s is empty (its process is a run's now, or gone). */
 static void
-drop(void)
+forget(struct slot *s)
 {
-	if (warm.pid == 0)
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->workload);
+	free(s->strategy);
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+}
+
+/* drop - s is not wanted: its runner killed (runs_reap reaps it). */
+static void
+drop(struct slot *s)
+{
+	if (s->pid == 0)
 		return;
-	log_debug("warm runner %ld (%s, %s): dropped", (long)warm.pid,
-	    warm.workload, warm.strategy);
-	kill(warm.pid, SIGKILL);
-	forget();
+	log_debug("warm runner %ld (%s, %s): dropped", (long)s->pid,
+	    s->workload, s->strategy);
+	kill(s->pid, SIGKILL);
+	forget(s);
 }
 
 /*
- * warm_take - the warm runner, if it loaded exactly wp and sp: 1 with
- * its pid and socket (the run's now: the slot is empty), else 0.
+ * warm_take - a warm runner that loaded exactly wp and sp: 1 with its
+ * pid and socket (the run's now: the slot is empty), else 0.
  */
 int
 warm_take(const struct plugin *wp, const struct plugin *sp, pid_t *pid,
     int *fd)
 {
-	if (warm.pid == 0 || !holds(0, wp) || !holds(1, sp))
+	struct slot *s = find(wp, sp);
+
+	if (s == NULL)
 		return 0;
-	*pid = warm.pid;
-	*fd = warm.fd;
-	warm.fd = -1;
-	forget();
+	*pid = s->pid;
+	*fd = s->fd;
+	s->fd = -1;
+	forget(s);
 	return 1;
 }
 
 /*
  * start_now - unless one holds them already, start a warm runner with
- * the plugins of workload and strategy, as the catalog has them now.
+ * the plugins of workload and strategy, as the catalog has them now, in
+ * an empty slot or the one wanted least recently.
  */
 static void
 start_now(const char *workload, const char *strategy)
 {
 	const struct plugin	*wp, *sp;
+	struct slot		*s, *lru = NULL;
 	struct stat		 st[2];
-	int			 fds[3], fd;
+	int			 n = weftd.conf->warm_runners, fds[3], fd;
 	pid_t			 pid;
 	char			*cause;
 
-	if (!weftd.conf->warm_runner || weftd.stopping)
+	if (n <= 0 || weftd.stopping)
 		return;
 	wp = catalog_find(weftd.catalog, WEFT_KIND_WORKLOAD, workload);
 	sp = catalog_find(weftd.catalog, WEFT_KIND_STRATEGY, strategy);
 	if (wp == NULL || sp == NULL || wp->fd < 0 || sp->fd < 0)
 		return;		/* gone, or built in (cluster) */
-	if (warm.pid != 0 && holds(0, wp) && holds(1, sp))
+	if ((s = find(wp, sp)) != NULL) {
+		s->used = ++clock_;
 		return;
+	}
 	if (fstat(wp->fd, &st[0]) != 0 || fstat(sp->fd, &st[1]) != 0)
 		return;
-	drop();
+	for (int i = 0; i < n && i < WARM_MAX; i++) {
+		if (slots[i].pid == 0) {
+			lru = &slots[i];
+			break;
+		}
+		if (lru == NULL || slots[i].used < lru->used)
+			lru = &slots[i];
+	}
+	drop(lru);
 	/* Its fds 4, 5, 6 as a run's runner has them; 4 (the crash page)
 	 * is replaced by the run's. */
 	fds[0] = wp->fd;
@@ -125,14 +153,15 @@ start_now(const char *workload, const char *strategy)
 		free(cause);
 		return;
 	}
-	warm.pid = pid;
-	warm.fd = fd;
+	lru->pid = pid;
+	lru->fd = fd;
 	for (int i = 0; i < 2; i++) {
-		warm.dev[i] = st[i].st_dev;
-		warm.ino[i] = st[i].st_ino;
+		lru->dev[i] = st[i].st_dev;
+		lru->ino[i] = st[i].st_ino;
 	}
-	warm.workload = xstrdup(workload);
-	warm.strategy = xstrdup(strategy);
+	lru->workload = xstrdup(workload);
+	lru->strategy = xstrdup(strategy);
+	lru->used = ++clock_;
 	log_debug("warm runner %ld: %s, %s", (long)pid, workload, strategy);
 }
 
@@ -158,8 +187,10 @@ warm_start(const char *workload, const char *strategy)
 {
 	static const struct timeval now = { 0, 0 };
 
-	if (!weftd.conf->warm_runner || weftd.stopping)
+	if (weftd.conf->warm_runners <= 0 || weftd.stopping)
 		return;
+	if (next_w != NULL)	/* another run ended this turn: it first */
+		start_now(next_w, next_s);
 	free(next_w);
 	free(next_s);
 	next_w = xstrdup(workload);
@@ -170,47 +201,74 @@ warm_start(const char *workload, const char *strategy)
 }
 
 /*
- * warm_reaped - pid has exited: 1 if it was the warm runner (the next
- * run starts a runner of its own), else 0.
+ * warm_reaped - pid has exited: 1 if it was a warm runner (the next run
+ * of its plugins starts its own), else 0.
  */
 int
 warm_reaped(pid_t pid, int status)
 {
-	if (warm.pid == 0 || pid != warm.pid)
+	struct slot *s = NULL;
+
+	for (int i = 0; i < WARM_MAX && s == NULL; i++)
+		if (slots[i].pid != 0 && slots[i].pid == pid)
+			s = &slots[i];
+	if (s == NULL)
 		return 0;
 	if (WIFSIGNALED(status))
 		log_warnx("the warm runner (%s, %s) was killed by %s before "
-		    "it had a run; the next run starts its own", warm.workload,
-		    warm.strategy, signal_name(WTERMSIG(status)));
+		    "it had a run; the next run starts its own", s->workload,
+		    s->strategy, signal_name(WTERMSIG(status)));
 	else
 		log_warnx("the warm runner (%s, %s) exited with status %d "
 		    "before it had a run (see the log above); the next run "
-		    "starts its own", warm.workload, warm.strategy,
+		    "starts its own", s->workload, s->strategy,
 		    WEXITSTATUS(status));
-	forget();
+	forget(s);
 	return 1;
 }
 
-/* warm_json - the warm runner, for weftctl status: null if none. */
+/* warm_json - the warm runners, for weftctl status, wanted last first. */
 json_t *
 warm_json(void)
 {
-	if (warm.pid == 0)
-		return json_null();
-	return json_pack("{s:I, s:s, s:s}", "pid", (json_int_t)warm.pid,
-	    "workload", warm.workload, "strategy", warm.strategy);
+	json_t	*a = json_array();
+	int	 order[WARM_MAX], n = 0;
+
+	for (int i = 0; i < WARM_MAX; i++)
+		if (slots[i].pid != 0)
+			order[n++] = i;
+	for (int i = 1; i < n; i++)	/* a handful: insertion sort */
+		for (int j = i; j > 0 && slots[order[j - 1]].used <
+		    slots[order[j]].used; j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		const struct slot *s = &slots[order[i]];
+
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "pid",
+		    (json_int_t)s->pid, "workload", s->workload, "strategy",
+		    s->strategy));
+	}
+	return a;
 }
 
-/* warm_stop - weftd stops, or the option was turned off. */
+/*
+ * warm_trim - weftd stops (n = 0), or warm_runners is now n: the warm
+ * runners beyond it go.
+ */
 void
-warm_stop(void)
+warm_trim(int n)
 {
-	if (ev_next != NULL) {
+	if (n <= 0 && ev_next != NULL) {
 		event_free(ev_next);
 		ev_next = NULL;
+		free(next_w);
+		free(next_s);
+		next_w = next_s = NULL;
 	}
-	free(next_w);
-	free(next_s);
-	next_w = next_s = NULL;
-	drop();
+	for (int i = n < 0 ? 0 : n; i < WARM_MAX; i++)
+		drop(&slots[i]);
 }

@@ -214,8 +214,7 @@ weftd_reload(struct errlist *el)
 	catalog_free(weftd.catalog);
 	weftd.conf = c;
 	weftd.catalog = cat;
-	if (!c->warm_runner)
-		warm_stop();
+	warm_trim(c->warm_runners);
 	weftd.bad_jobs = bad;
 	errlist_clear(&weftd.load_errors);
 	for (size_t i = 0; i < el->n; i++)
@@ -253,7 +252,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		notify("STOPPING=1\nSTATUS=stopping, cancelling %d runs",
 		    runs_active());
 		weftd.stopping = 1;
-		warm_stop();
+		warm_trim(0);
 		control_close();
 		schedule_clear();
 		cluster_stop();
@@ -529,7 +528,7 @@ main(int argc, char **argv)
 	event_base_dispatch(weftd.base);
 
 	runs_exiting_kill();
-	warm_stop();
+	warm_trim(0);
 	history_close();
 	log_info("weftd stopped");
 	notify_close();

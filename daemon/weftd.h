@@ -27,13 +27,13 @@ void		 catalog_free(struct catalog *);
 const struct plugin *catalog_find(const struct catalog *, int, const char *);
 json_t		*catalog_to_json(const struct catalog *);
 
-/* warm.c: a runner started ahead of its run */
+/* warm.c: runners started ahead of their runs */
 int	 warm_take(const struct plugin *, const struct plugin *, pid_t *,
 	    int *);
 void	 warm_start(const char *, const char *);
 int	 warm_reaped(pid_t, int);
 json_t	*warm_json(void);
-void	 warm_stop(void);
+void	 warm_trim(int);
 
 /* watch.c: drop-in plugins */
 void	 catalog_watch(void);

@@ -160,8 +160,8 @@ struct config {
 	int		 log_level;
 	int		 max_concurrent_runs;
 	uint64_t	 shutdown_grace_ms;
-	int		 warm_runner;	/* keep a runner started for the next
-					   run of the last run's plugins */
+	int		 warm_runners;	/* runners kept started, each for the
+					   next run of a pair of plugins */
 	int		 history_size;
 	char		*control_group;	/* may run, cancel, reload */
 	char		*metrics_listen;	/* HOST:PORT, or NULL */

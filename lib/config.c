@@ -41,7 +41,7 @@ static const char *const config_keys[] = { "socket", "socket_mode",
     "plugin_dirs", "jobs_dir", "state_dir", "metrics_log", "log_level",
     "max_concurrent_runs", "shutdown_grace", "history_size",
     "control_group", "max_conns_per_uid", "metrics_listen", "http_listen",
-    "trace_max", "cluster", "http_token_file", "warm_runner", NULL };
+    "trace_max", "cluster", "http_token_file", "warm_runners", NULL };
 static const char *const cluster_keys[] = { "redis", "node", "lease",
     "max_deliveries", "worker", NULL };
 static const char *const worker_keys[] = { "slots", "strategy", NULL };
@@ -413,8 +413,9 @@ parse_config(struct config *c, const struct ynode *root)
 		c->history_size = (int)v;
 	if ((n = ynode_get(root, "shutdown_grace")) != NULL)
 		ynode_duration(n, &c->shutdown_grace_ms);
-	if ((n = ynode_get(root, "warm_runner")) != NULL)
-		ynode_bool(n, &c->warm_runner);
+	if ((n = ynode_get(root, "warm_runners")) != NULL &&
+	    ynode_int(n, 0, 16, &v) == 0)
+		c->warm_runners = (int)v;
 	if ((n = ynode_get(root, "control_group")) != NULL &&
 	    ynode_scalar(n) != NULL) {
 		if (getgrnam(n->str) == NULL)
@@ -592,7 +593,7 @@ config_load(const char *path, const char *socket_override,
 	c->log_level = 2;
 	c->max_concurrent_runs = 4;
 	c->shutdown_grace_ms = 5000;
-	c->warm_runner = 1;
+	c->warm_runners = 4;
 	c->history_size = 1000;
 	c->max_conns_per_uid = 32;
 	c->trace_max = 100000;

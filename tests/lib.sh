@@ -141,9 +141,11 @@ runner_of() {
 	echo "$c"
 }
 
-# warm_pid - weftd's warm runner, if it has one.
+# warm_pid [WORKLOAD] - weftd's warm runners (for that workload), a
+# pid a line.
 warm_pid() {
-	wctl --json status | jq -r '.warm_runner.pid // empty'
+	wctl --json status | jq -r ".warm_runners[] |
+	    select(\"${1:-}\" == \"\" or .workload == \"${1:-}\") | .pid"
 }
 
 # child_of PID [SECONDS] - the first child process of PID (waits up to

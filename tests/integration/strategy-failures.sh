@@ -141,7 +141,7 @@ check "weftd survived all of it" kill -0 "$WEFTD_PID"
 # outlive it.
 out=$(wctl run rhang --wait)
 expect_match "a run whose release hangs has ended" '^  tasks     5 total, 4 ok, 1 failed, 0 cancelled' "$out"
-runner=$(pgrep -P "$WEFTD_PID" | grep -vx "$(warm_pid)" | head -n 1)
+runner=$(pgrep -P "$WEFTD_PID" | grep -vxF "$(warm_pid; echo x)" | head -n 1)
 check "its runner is still there" [ -n "$runner" ]
 stop_weftd
 check "weftd stops with exit status 0" [ "$rc" -eq 0 ]
