@@ -23,7 +23,7 @@ cmd_status(struct args *a)
 	    jint(rep, "pid"), jint(rep, "uptime_s"));
 	printf("config    %s\n", jstr(rep, "config"));
 	printf("socket    %s\n", jstr(rep, "socket"));
-	if (json_object_get(rep, "state_problem") != NULL)
+	if (json_is_string(json_object_get(rep, "state_problem")))
 		printf("state     %s (%s: records are kept in memory and "
 		    "written when they can be)\n", jstr(rep, "state_dir"),
 		    jstr(rep, "state_problem"));

@@ -205,6 +205,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=400k tm
 	job quick "workload: mark
 params: {file: $T/quick.txt, tasks: 3, ms: 10}"
 	start_weftd
+	expect_eq "a writable state directory is only named" "state     $T/small" "$(wctl status | grep '^state ')"
 	head -c 2000000 /dev/zero > "$T/small/fill" 2>/dev/null
 	out=$(wctl run quick --wait)
 	expect_match "with the state directory full, runs still run" '^run [0-9]+: ok$' "$out"
