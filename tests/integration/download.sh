@@ -155,4 +155,29 @@ expect_match "TLS to a plain HTTP server is a tls failure" "^  task 0: url=https
 out=$(wctl run badparams --wait 2>&1)
 expect_match "bad params name file:line:column" "error     workload download: $T/jobs/badparams.yaml:4:12: params.timeout: expected a duration such as 500ms, 30s, 5m or 1h, got \"5\"; $T/jobs/badparams.yaml:5:11: params.method: expected GET or HEAD, got \"POST\"" "$out"
 stop_weftd
+
+# Proxies come from the runner's environment, as for the curl tool
+# (weft tells curl "no proxy" only when no *_proxy variable is set).
+# nginx serves an absolute URL's path, so it can stand in for a proxy;
+# the .invalid host is never looked up when the proxy takes it.
+job proxied "workload: download
+params: {urls: [http://weft-proxy-test.invalid/pages/1.bin, $NGINX/pages/2.bin]}
+strategy: coro"
+unset http_proxy HTTP_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+export http_proxy=$NGINX
+start_weftd
+for s in coro inline; do
+	out=$(wctl run proxied --strategy $s --wait | sed 's/ ttfb_s=[0-9.e-]*//; s/ total_s=[0-9.e-]*//')
+	expect_match "$s: http_proxy is used" '^  task 0: url=http://weft-proxy-test.invalid/pages/1.bin status=200 bytes=7919 attempts=1$' "$out"
+done
+stop_weftd
+export http_proxy=http://127.0.0.1:$refused NO_PROXY=127.0.0.1
+start_weftd
+for s in coro inline; do
+	out=$(wctl run proxied --strategy $s --wait | sed 's/ ttfb_s=[0-9.e-]*//; s/ total_s=[0-9.e-]*//')
+	expect_match "$s: a proxy that refuses fails the transfer" '^  task 0: url=http://weft-proxy-test.invalid/pages/1.bin status=0 bytes=0 attempts=1 reason=refused$' "$out"
+	expect_match "$s: NO_PROXY is honoured" "^  task 1: url=$NGINX/pages/2.bin status=200 bytes=15838 attempts=1\$" "$out"
+done
+stop_weftd
+unset http_proxy NO_PROXY
 finish
