@@ -64,6 +64,7 @@ client_connect(void)
 json_t *
 client_request(json_t *req, more_cb more)
 {
+	static char	 inbuf[65536];
 	FILE	*f;
 	char	*line = NULL, *s;
 	size_t	 cap = 0;
@@ -91,8 +92,11 @@ client_request(json_t *req, more_cb more)
 		close(fd);
 		return NULL;
 	}
-	/* A record of 1,000 results is 135 KB: read in 64 KB, not 4 KB. */
-	setvbuf(f, NULL, _IOFBF, 65536);
+	/*
+	 * A record of 1,000 results is 135 KB: read in 64 KB, not 4 KB.
+	 * The buffer must be given: glibc ignores the size without one.
+	 */
+	setvbuf(f, inbuf, _IOFBF, sizeof inbuf);
 	while (getline(&line, &cap, f) > 0) {
 		json_error_t err;
 
