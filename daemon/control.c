@@ -7,6 +7,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -169,19 +170,40 @@ reply_record(struct conn *c, const char *text, size_t len)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	char		 tail[48];
+	struct iovec	 v[3];
+	ssize_t		 n = 0;
+	size_t		 skip;
 
 	c->waiting = 0;
 	if (backlogged(c))
 		return;
-	snprintf(tail, sizeof tail, ",\"ok\":true,\"v\":%d}\n",
-	    WEFTD_PROTOCOL);
-	evbuffer_add(out, "{\"record\":", 10);
-	evbuffer_add(out, text, len);
-	evbuffer_add(out, tail, strlen(tail));
-	/* Out now, what the socket takes, not after the rest of this turn
-	 * of the loop (what weftd does once a run has ended: 1.5 ms for a
-	 * record of 1,000 results); the bufferevent writes what is left. */
-	(void)evbuffer_write(out, bufferevent_getfd(c->bev));
+	v[0].iov_base = (void *)"{\"record\":";
+	v[0].iov_len = 10;
+	v[1].iov_base = (void *)text;
+	v[1].iov_len = len;
+	v[2].iov_base = tail;
+	v[2].iov_len = (size_t)snprintf(tail, sizeof tail,
+	    ",\"ok\":true,\"v\":%d}\n", WEFTD_PROTOCOL);
+	/*
+	 * Out now, what the socket takes, not after the rest of this turn
+	 * of the loop (what weftd does once a run has ended: 0.5-1.5 ms
+	 * for a record of 1,000 results).  Only with nothing queued before
+	 * it; the bufferevent writes what is left.  (evbuffer_write on the
+	 * bufferevent's own buffer does nothing: its start is frozen.)
+	 */
+	if (evbuffer_get_length(out) == 0 && (n = writev(bufferevent_getfd(
+	    c->bev), v, 3)) < 0)
+		n = 0;		/* EAGAIN, or an error the bufferevent sees */
+	skip = (size_t)n;
+	for (int i = 0; i < 3; i++) {
+		if (skip >= v[i].iov_len) {
+			skip -= v[i].iov_len;
+			continue;
+		}
+		evbuffer_add(out, (char *)v[i].iov_base + skip,
+		    v[i].iov_len - skip);
+		skip = 0;
+	}
 	await_request(c);	/* another may follow */
 }
 

@@ -720,37 +720,54 @@ history_has(long long id)
 	return find(id) != NULL;
 }
 
+/* The records' print flags: the history's, the metrics log's, replies'. */
+#define RECORD_FLAGS	(JSON_COMPACT | JSON_REAL_PRECISION(9))
+
+/*
+ * history_results_text - the text record_line will print for a
+ * record's results (a JSON array), made ahead: weftd prints it while
+ * the runner still writes the run's timeline, not after it (1 ms for
+ * 1,000 results).  NULL when it has none.
+ */
+char *
+history_results_text(const json_t *results)
+{
+	return json_array_size(results) == 0 ? NULL : json_dumps(results,
+	    RECORD_FLAGS);
+}
+
 /*
  * record_line - rec as one line of JSON with its newline (*len bytes,
  * malloc'd), printed once for the metrics log, the history, its copy in
  * memory and the replies to who waits for the run: a record of 1,000
  * results takes 2 ms to print.  Its results, if any, come last, and
- * *rlen says how long their text is.
+ * *rlen says how long their text is; rtext is their text if already
+ * printed (history_results_text), or NULL.
  */
 static char *
-record_line(const json_t *rec, size_t *len, size_t *rlen)
+record_line(const json_t *rec, const char *rtext, size_t *len, size_t *rlen)
 {
-	const size_t	 flags = JSON_COMPACT | JSON_REAL_PRECISION(9);
 	json_t		*res = json_object_get(rec, "results"), *rest;
-	char		*rtext, *text, *line;
+	char		*made = NULL, *text, *line;
 
 	*rlen = 0;
 	if (json_array_size(res) == 0) {
-		line = json_dumps(rec, flags);
+		line = json_dumps(rec, RECORD_FLAGS);
 		*len = strlen(line);
 		line[(*len)++] = '\n';	/* json_dumps leaves room for the NUL */
 		return line;
 	}
 	rest = json_copy((json_t *)rec);	/* shallow */
 	json_object_del(rest, "results");
-	text = json_dumps(rest, flags);
-	rtext = json_dumps(res, flags);
+	text = json_dumps(rest, RECORD_FLAGS);
+	if (rtext == NULL)
+		rtext = made = json_dumps(res, RECORD_FLAGS);
 	json_decref(rest);
 	*rlen = strlen(rtext);
 	line = json_add_last(text, strlen(text), "results", rtext, *rlen, len);
 	line[(*len)++] = '\n';
 	free(text);
-	free(rtext);
+	free(made);
 	return line;
 }
 
@@ -784,7 +801,10 @@ history_add(struct run *r, json_t *rec)
 
 	if (history_has(r->id))
 		return 0;
-	line = record_line(rec, &len, &rlen);
+	/* The results text made ahead is theirs if rec has the runner's. */
+	line = record_line(rec, r->results_text != NULL && json_object_get(rec,
+	    "results") == json_object_get(r->record, "results") ?
+	    r->results_text : NULL, &len, &rlen);
 	rc |= append_line(weftd.conf->metrics_log, line, len, NULL, 1);
 	if (r->trace != NULL)
 		save_trace(r);

@@ -248,6 +248,8 @@ handle_msg(struct run *r, struct proto_msg *m)
 		if (r->record != NULL)
 			return -1;
 		r->record = json_incref(m->json);
+		r->results_text = history_results_text(json_object_get(
+		    r->record, "results"));
 		return 0;
 	case PROTO_TRACE:
 		if (r->trace != NULL)
@@ -964,6 +966,7 @@ run_free(struct run *r)
 	json_decref(r->record);
 	json_decref(r->trace);
 	free(r->line);
+	free(r->results_text);
 	free(r->journal);
 	free(r->error);
 	free(r->job);

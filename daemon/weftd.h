@@ -93,6 +93,9 @@ struct run {
 						   has it (no newline), once
 						   it has ended; or NULL */
 	size_t			 line_len;
+	char			*results_text;	/* its RECORD's results as
+						   the history prints them,
+						   made when it came */
 	long long		 done, failed, total;
 	long long		 units_done, units_total;
 	struct run_shared	*shared;	/* or NULL */
@@ -139,6 +142,7 @@ void	 history_close(void);
 void	 history_settle(void);
 void	 history_unlink_later(const char *);
 int	 history_add(struct run *, json_t *);
+char	*history_results_text(const json_t *);
 void	 history_then_unlink(const char *);
 int	 history_has(long long);
 json_t	*history_list(const char *, int);
