@@ -67,7 +67,7 @@ client_request(json_t *req, more_cb more)
 	static char	 inbuf[65536];
 	FILE	*f;
 	char	*line = NULL, *s;
-	size_t	 cap = 0;
+	size_t	 cap = 0, len;
 	int	 fd;
 	json_t	*rep = NULL;
 
@@ -78,8 +78,12 @@ client_request(json_t *req, more_cb more)
 		free(s);
 		return NULL;
 	}
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s) ||
-	    write(fd, "\n", 1) != 1) {
+	/* The request and its newline in one write: weftd acts on a line,
+	 * and a line in two pieces cost it a second turn of its loop. */
+	len = strlen(s);
+	s = xreallocarray(s, len + 2, 1);
+	memcpy(s + len, "\n", 2);
+	if (write_all(fd, s, len + 1) != 0) {
 		fprintf(stderr, "weftctl: write to %s: %s\n", socket_path,
 		    strerror(errno));
 		free(s);
