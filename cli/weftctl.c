@@ -51,11 +51,23 @@ usage(FILE *f)
 	for (const struct cmd_entry *const *c = cmd_table; *c; c++) {
 		char *u = usage_of(*c);
 
-		fprintf(f, "  %s %s\n      %s\n", (*c)->name, u, (*c)->summary);
+		fprintf(f, "  %s%s%s\n      %s\n", (*c)->name, *u ? " " : "",
+		    u, (*c)->summary);
 		free(u);
 	}
-	fprintf(f, "The socket is -s, else $WEFT_SOCKET, else %s.\n",
-	    WEFT_SOCKET);
+	fprintf(f, "weftctl help COMMAND (or COMMAND --help): one command.\n"
+	    "The socket is -s, else $WEFT_SOCKET, else %s.\n", WEFT_SOCKET);
+}
+
+/* cmd_help - one command's usage and summary, for --help and help. */
+static void
+cmd_help(const struct cmd_entry *c)
+{
+	char *u = usage_of(c);
+
+	printf("usage: weftctl %s%s%s\n  %s\n", c->name, *u ? " " : "", u,
+	    c->summary);
+	free(u);
 }
 
 /* usage_error - report a misuse of a command; returns 2. */
@@ -126,7 +138,13 @@ parse(const struct cmd_entry *c, int argc, char **argv, struct args *a)
 			only_args = 1;
 			continue;
 		}
-		if ((o = find_opt(c, argv[i], &v)) == NULL)
+		if ((o = find_opt(c, argv[i], &v)) == NULL &&
+		    (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)) {
+			a->help = 1;
+			continue;
+		}
+		if (o == NULL)
 			return usage_error(c, "unexpected argument \"%s\"",
 			    argv[i]);
 		if (o->arg != NULL && v == NULL) {
@@ -140,6 +158,8 @@ parse(const struct cmd_entry *c, int argc, char **argv, struct args *a)
 		a->opt[a->nopts] = o;
 		a->val[a->nopts++] = v;
 	}
+	if (a->help)
+		return 0;
 	if (c->upper == 0 && a->argc > 0)
 		return usage_error(c, "takes no arguments");
 	if (a->argc < c->lower)
@@ -200,6 +220,62 @@ args_run_id(struct args *a, int i)
 	return id;
 }
 
+/*
+ * find_cmd - the table's entry for the command in argv's first word, or
+ * first two ("job show"), or NULL.
+ */
+static const struct cmd_entry *const *
+find_cmd(int argc, char **argv)
+{
+	const struct cmd_entry *const	*c;
+
+	for (c = cmd_table; *c != NULL; c++) {
+		const char	*sp = strchr((*c)->name, ' ');
+
+		if (sp == NULL) {
+			if (strcmp(argv[0], (*c)->name) == 0)
+				return c;
+		} else if (argc > 1 &&
+		    strncmp(argv[0], (*c)->name, (size_t)(sp - (*c)->name)) ==
+		    0 && argv[0][sp - (*c)->name] == '\0' &&
+		    strcmp(argv[1], sp + 1) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * help - "weftctl help WORD [WORD]": the two-word command they name
+ * ("help run show"), else every command whose first word is WORD ("help
+ * run": run and run show; "help job": job show).
+ */
+static int
+help(int argc, char **argv)
+{
+	const struct cmd_entry *const	*c;
+	size_t				 len = strlen(argv[0]);
+	int				 n = 0;
+
+	if (argc > 1 && (c = find_cmd(argc, argv)) != NULL &&
+	    strchr((*c)->name, ' ') != NULL) {
+		cmd_help(*c);
+		return 0;
+	}
+	for (c = cmd_table; *c != NULL; c++)
+		if (strncmp((*c)->name, argv[0], len) == 0 &&
+		    ((*c)->name[len] == ' ' || (*c)->name[len] == '\0')) {
+			cmd_help(*c);
+			n++;
+		}
+	if (n == 0) {
+		fprintf(stderr, "weftctl help: unknown command \"%s\"\n",
+		    argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -255,25 +331,23 @@ main(int argc, char **argv)
 			k--;
 		}
 	}
-	for (c = cmd_table; *c != NULL; c++) {
-		const char	*sp = strchr((*c)->name, ' ');
-
-		if (sp == NULL) {
-			if (strcmp(argv[i], (*c)->name) == 0)
-				break;
-		} else if (i + 1 < argc &&
-		    strncmp(argv[i], (*c)->name, (size_t)(sp - (*c)->name)) ==
-		    0 && argv[i][sp - (*c)->name] == '\0' &&
-		    strcmp(argv[i + 1], sp + 1) == 0)
-			break;
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 == argc) {
+			usage(stdout);
+			return 0;
+		}
+		return help(argc - i - 1, argv + i + 1);
 	}
-	if (*c == NULL) {
+	if ((c = find_cmd(argc - i, argv + i)) == NULL) {
 		fprintf(stderr, "weftctl: unknown command \"%s\"\n", argv[i]);
 		usage(stderr);
 		return 2;
 	}
 	nwords = strchr((*c)->name, ' ') ? 2 : 1;
-	if ((rc = parse(*c, argc - i - nwords, argv + i + nwords, &a)) == 0)
+	if ((rc = parse(*c, argc - i - nwords, argv + i + nwords, &a)) == 0 &&
+	    a.help)
+		cmd_help(*c);
+	else if (rc == 0)
 		rc = (*c)->exec(&a);
 	free(a.argv);
 	free(a.opt);

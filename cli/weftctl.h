@@ -20,6 +20,7 @@ struct args {
 	size_t			  nopts;	/* options given, in order */
 	const struct cmd_opt	**opt;
 	const char		**val;
+	int			  help;		/* --help or -h was given */
 };
 
 /*

@@ -67,6 +67,30 @@ out=$(wctl run 2>&1)
 expect_eq "run without a job is a usage error (exit 2)" 2 $?
 out=$(wctl frobnicate 2>&1)
 expect_eq "unknown command exits 2" 2 $?
+out=$("$WEFTCTL" help)
+expect_eq "help: exit 0" 0 $?
+expect_match "help lists every command" '^  job show NAME$' "$out"
+expect_match "help says how to get one command's" '^weftctl help COMMAND \(or COMMAND --help\): one command\.$' "$out"
+out=$("$WEFTCTL" help run)
+expect_eq "help run: run and run show, exit 0" "usage: weftctl run show ID
+  show a run's record
+usage: weftctl run NAME [--strategy S] [--concurrency N] [--set k=v]... [--wait] [--follow] [--cancel-on-interrupt]
+  start a run of a job" "$out"
+out=$("$WEFTCTL" help job)
+expect_eq "help job: job show" "usage: weftctl job show NAME
+  show one job and its recent runs" "$out"
+out=$("$WEFTCTL" help run show)
+expect_eq "help run show: that one" "usage: weftctl run show ID
+  show a run's record" "$out"
+out=$("$WEFTCTL" -s "$T/nosock" runs --help)
+expect_eq "runs --help: its usage, exit 0, no daemon asked" "0 usage: weftctl runs [NAME]
+  list running and recent runs" "$? $out"
+out=$("$WEFTCTL" -s "$T/nosock" status -h)
+expect_eq "status -h: its usage" "0 usage: weftctl status
+  show the daemon's state" "$? $out"
+out=$("$WEFTCTL" help frobnicate 2>&1)
+expect_eq "help of an unknown command: exit 2" 2 $?
+expect_match "help of an unknown command: says so" '^weftctl help: unknown command "frobnicate"$' "$out"
 out=$("$WEFTCTL" -s "$T/nosock" status 2>&1)
 expect_eq "no daemon: exit 1" 1 $?
 expect_match "no daemon: says where it looked" "cannot connect to $T/nosock" "$out"
