@@ -26,6 +26,15 @@ job save "workload: download
 params:
   urls: [$NGINX/pages/1.bin, $NGINX/pages/2.bin, $NGINX/pages/20k.bin]
   save_to: $T/saved"
+job bufs "workload: download
+params:
+  urls: [$NGINX/pages/1.bin, $NGINX/pages/5.bin, $NGINX/pages/20k.bin]
+  save_to: $T/bufs
+  buffer_size_kb: 1"
+job badbuf "workload: download
+params:
+  urls: [$NGINX/pages/1.bin]
+  buffer_size_kb: 1024"
 job bad "workload: download
 params:
   urls:
@@ -123,6 +132,28 @@ for f in 1.bin 2.bin 20k.bin; do
 	[ $found = 1 ] || bad=$((bad + 1))
 done
 expect_eq "saved files match what nginx served (sha256)" 0 $bad
+
+# curl's receive buffer: the smallest (1 KB: a page in dozens of reads)
+# and the largest still give every byte, under coro and inline.
+for sb in "coro 1" "inline 512"; do
+	set -- $sb
+	rm -rf "$T/bufs"; mkdir "$T/bufs"
+	out=$(wctl run bufs --strategy $1 --set buffer_size_kb=$2 --wait)
+	expect_match "buffer_size_kb $2 ($1): ok" '^run [0-9]+: ok$' "$out"
+	got=$(cat "$T"/bufs/* | sha256sum)
+	bad=0
+	for f in 1.bin 5.bin 20k.bin; do
+		found=0
+		for g in "$T"/bufs/*; do
+			cmp -s "$g" "$T/nginx/www/pages/$f" && found=1
+		done
+		[ $found = 1 ] || bad=$((bad + 1))
+	done
+	expect_eq "buffer_size_kb $2 ($1): the files are what nginx served" \
+	    "3 0" "$(ls "$T/bufs" | wc -l) $bad"
+done
+out=$(wctl run badbuf --wait 2>&1)
+expect_match "buffer_size_kb out of range: says where and what" "error     workload download: $T/jobs/badbuf.yaml:4:19: params.buffer_size_kb: " "$out"
 
 for j in ua1 ua2 ua3; do
 	wctl run $j --wait > /dev/null
