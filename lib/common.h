@@ -77,12 +77,15 @@ struct ynode {
 };
 struct ydoc {
 	char		*file;
+	int		 nopos;		/* errors name file alone: a value
+					   given as an argument (--set) */
 	struct ynode	*root;		/* NULL for an empty document */
 	struct errlist	 errs;
 	struct errlist	*errs_to;	/* errors go here instead, if set */
 	void		*arena;		/* its nodes and strings */
 };
 struct ydoc	*ydoc_load(const char *, const char *, size_t, char **);
+struct ydoc	*ydoc_load_arg(const char *, const char *, size_t, char **);
 struct ydoc	*ydoc_load_file(const char *, char **);
 int		 yaml_read_file(const char *, char **, size_t *, char **);
 void		 ydoc_free(struct ydoc *);

@@ -683,7 +683,7 @@ struct ydoc *
 parse_set(const char *kv, char **cause)
 {
 	const char	*eq = strchr(kv, '=');
-	char		*text, *err, *key;
+	char		*text, *err, *key, *name;
 	struct ydoc	*d;
 	struct ynode	*p;
 
@@ -699,15 +699,20 @@ parse_set(const char *kv, char **cause)
 		return NULL;
 	}
 	xasprintf(&text, "params:\n  %s: %s\n", key, eq + 1);
-	d = ydoc_load("--set", text, strlen(text), &err);
+	xasprintf(&name, "--set %s", kv);
+	d = ydoc_load_arg(name, text, strlen(text), &err);
+	free(name);
 	free(text);
 	free(key);
 	p = d != NULL ? ynode_get(d->root, "params") : NULL;
-	if (p == NULL || d->root->kind != YNODE_MAP || p->kind != YNODE_MAP ||
-	    p->n != 1) {
-		xasprintf(cause, "--set %s: the value is not valid YAML%s%s",
-		    kv, err ? ": " : "", err ? err : "");
-		free(err);
+	if (err != NULL) {
+		*cause = err;		/* "--set k=v: YAML syntax error: ..." */
+		return NULL;
+	}
+	if (p == NULL || d->root->kind != YNODE_MAP || d->root->n != 1 ||
+	    p->kind != YNODE_MAP || p->n != 1) {
+		xasprintf(cause, "--set %s: the value is not one YAML value",
+		    kv);
 		ydoc_free(d);
 		return NULL;
 	}

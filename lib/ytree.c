@@ -161,8 +161,11 @@ cause(struct builder *b, const yaml_mark_t *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
-	xasprintf(&b->cause, "%s:%zu:%zu: %s", b->d->file, m->line + 1,
-	    m->column + 1, msg);
+	if (b->d->nopos)
+		xasprintf(&b->cause, "%s: %s", b->d->file, msg);
+	else
+		xasprintf(&b->cause, "%s:%zu:%zu: %s", b->d->file, m->line + 1,
+		    m->column + 1, msg);
 	free(msg);
 }
 
@@ -344,12 +347,14 @@ event(struct builder *b, yaml_event_t *ev)
 }
 
 /*
- * ydoc_load - parse one YAML document from buf; file names it in errors.
- * A second document in the same stream is an error.  NULL with *cause
- * for anything that is not a bounded, alias-free, duplicate-free tree.
+ * load - parse one YAML document from buf; file names it in errors,
+ * with the line and column unless nopos.  A second document in the same
+ * stream is an error.  NULL with *cause for anything that is not a
+ * bounded, alias-free, duplicate-free tree.
  */
-struct ydoc *
-ydoc_load(const char *file, const char *buf, size_t len, char **causep)
+static struct ydoc *
+load(const char *file, int nopos, const char *buf, size_t len,
+    char **causep)
 {
 	yaml_parser_t	 parser;
 	yaml_event_t	 ev;
@@ -360,16 +365,15 @@ ydoc_load(const char *file, const char *buf, size_t len, char **causep)
 	memset(&b, 0, sizeof b);
 	b.d = xcalloc(1, sizeof *b.d);
 	b.d->file = xstrdup(file);
+	b.d->nopos = nopos;
 	if (!yaml_parser_initialize(&parser))
 		fatalx("yaml_parser_initialize failed");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	while (!done && b.cause == NULL) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			xasprintf(&b.cause, "%s:%zu:%zu: YAML syntax error: "
-			    "%s%s%s", file, parser.problem_mark.line + 1,
-			    parser.problem_mark.column + 1,
-			    parser.problem ? parser.problem : "unknown",
-			    parser.context ? " " : "",
+			cause(&b, &parser.problem_mark, "YAML syntax error: "
+			    "%s%s%s", parser.problem ? parser.problem :
+			    "unknown", parser.context ? " " : "",
 			    parser.context ? parser.context : "");
 			break;
 		}
@@ -393,6 +397,24 @@ ydoc_load(const char *file, const char *buf, size_t len, char **causep)
 		return NULL;
 	}
 	return b.d;
+}
+
+/* ydoc_load - a YAML file's text; errors say file:line:column. */
+struct ydoc *
+ydoc_load(const char *file, const char *buf, size_t len, char **causep)
+{
+	return load(file, 0, buf, len, causep);
+}
+
+/*
+ * ydoc_load_arg - YAML given as an argument (--set k=v, made into a
+ * document): errors name it ("--set k=v: ..."), not the line and column
+ * of a text the user never wrote.
+ */
+struct ydoc *
+ydoc_load_arg(const char *name, const char *buf, size_t len, char **causep)
+{
+	return load(name, 1, buf, len, causep);
 }
 
 /*
@@ -514,7 +536,11 @@ ynode_verror(const struct ynode *n, const char *fmt, va_list ap)
 	char		*m, path[1024];
 
 	xvasprintf(&m, fmt, ap);
-	if (*ynode_path(n, path, sizeof path) != '\0')
+	if (d->nopos && *ynode_path(n, path, sizeof path) != '\0')
+		errlist_add(el, "%s: %s: %s", d->file, path, m);
+	else if (d->nopos)
+		errlist_add(el, "%s: %s", d->file, m);
+	else if (*ynode_path(n, path, sizeof path) != '\0')
 		errlist_add(el, "%s:%u:%u: %s: %s", d->file, n->line, n->col,
 		    path, m);
 	else

@@ -54,7 +54,15 @@ expect_match "--json record has status ok" '"status": "ok"' "$out"
 out=$(wctl run fib --set n=93 --wait 2>&1)
 expect_eq "an out-of-range param fails the run (exit 1)" 1 $?
 expect_match "param error names --set and the key" \
-    'error     workload fib: --set:2:6: params.n: expected an integer from 1 to 92, got "93"' "$out"
+    '^  error     workload fib: --set n=93: params.n: expected an integer from 1 to 92, got "93"$' "$out"
+out=$(wctl run fib --set 'n=[1' --wait 2>&1)
+expect_eq "--set of bad YAML: refused before a run, exit 1" \
+    "1 weftctl: --set n=[1: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence" "$? $out"
+out=$(wctl run fib --set 'n=1
+workload: exec' --wait 2>&1)
+expect_eq "--set of more than one value (a newline): refused" \
+    "1 weftctl: --set n=1
+workload: exec: the value is not one YAML value" "$? $out"
 
 job fibbad 'workload: fib
 params:
