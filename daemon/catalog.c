@@ -4,6 +4,8 @@
  * weftd itself, so a plugin whose constructor crashes or hangs is
  * rejected with the reason instead of taking the daemon down.
  */
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,6 +45,73 @@ check_file_name(struct plugin *p)
 	}
 }
 
+/* take - p becomes o again: its copy (a new descriptor of it) and what
+ * the probe of it said. */
+static void
+take(struct plugin *p, const struct plugin *o)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
+	free(p->name);
+	free(p->version);
+	free(p->summary);
+	p->name = xstrdup(o->name);
+	p->version = xstrdup(o->version);
+	p->summary = xstrdup(o->summary);
+	p->kind = o->kind;
+	p->traits = o->traits;
+	p->abi_major = o->abi_major;
+	p->abi_minor = o->abi_minor;
+	p->id = o->id;
+}
+
+/* old_of - old's usable entry for the file at path, or NULL. */
+static const struct plugin *
+old_of(const char *path, const struct catalog *old)
+{
+	for (size_t i = 0; old != NULL && i < old->n; i++)
+		if (old->v[i].rejected == NULL && old->v[i].fd >= 0 &&
+		    strcmp(old->v[i].path, path) == 0)
+			return &old->v[i];
+	return NULL;
+}
+
+/*
+ * unchanged - if old has the file at path as it is now (same inode,
+ * size, mtime and ctime; the same bytes if that was within a second of
+ * its copy: see plugin_id_same), p is that entry again without a copy
+ * or a probe: 1.  A reload with no plugin changed probes nothing, and
+ * the warm runners, which are known by their copies, stay usable.
+ */
+static int
+unchanged(const char *path, struct plugin *p, const struct catalog *old)
+{
+	const struct plugin	*o = old_of(path, old);
+	struct plugin_id	 id;
+	struct stat		 st;
+	char			 why[1024];
+	int			 same;
+
+	if (o == NULL || o->stale != NULL)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &id.copied);
+	if (stat(path, &st) != 0)
+		return 0;
+	plugin_id_of(&st, &id);
+	if ((same = plugin_id_same(&id, &o->id)) == 0 ||
+	    (same == 2 && !plugin_same_content(path, o->fd)) ||
+	    unsafe_path(path, why, sizeof why) != NULL)
+		return 0;
+	memset(p, 0, sizeof *p);
+	p->fd = -1;
+	p->path = xstrdup(path);
+	take(p, o);
+	if (same == 2)		/* as good as copied now */
+		p->id = id;
+	return p->fd >= 0;
+}
+
 /*
  * keep_old - p's file is rejected now; if old had it usable, p becomes
  * that version again (its copy), marked stale with the reason, as a
@@ -53,33 +122,15 @@ check_file_name(struct plugin *p)
 static void
 keep_old(struct plugin *p, const struct catalog *old)
 {
-	const struct plugin *o;
+	const struct plugin *o = old_of(p->path, old);
 
-	if (old == NULL)
+	if (o == NULL)
 		return;
-	for (size_t i = 0; i < old->n; i++) {
-		o = &old->v[i];
-		if (o->rejected != NULL || strcmp(o->path, p->path) != 0)
-			continue;
-		log_warnx("plugin %s: the file is rejected now (%s); the copy "
-		    "loaded before stays in use", p->path, p->rejected);
-		p->stale = p->rejected;
-		p->rejected = NULL;
-		if (p->fd >= 0)
-			close(p->fd);
-		p->fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
-		free(p->name);
-		free(p->version);
-		free(p->summary);
-		p->name = xstrdup(o->name);
-		p->version = xstrdup(o->version);
-		p->summary = xstrdup(o->summary);
-		p->kind = o->kind;
-		p->traits = o->traits;
-		p->abi_major = o->abi_major;
-		p->abi_minor = o->abi_minor;
-		return;
-	}
+	log_warnx("plugin %s: the file is rejected now (%s); the copy "
+	    "loaded before stays in use", p->path, p->rejected);
+	p->stale = p->rejected;
+	p->rejected = NULL;
+	take(p, o);
 }
 
 /*
@@ -106,12 +157,14 @@ catalog_scan(char *const *dirs, size_t ndirs, const struct catalog *old)
 			struct plugin		*p;
 			const struct plugin	*prev;
 			char			*path;
+			int			 same;
 
 			xasprintf(&path, "%s/%s", dirs[d], ents[i]->d_name);
 			free(ents[i]);
 			c->v = xreallocarray(c->v, c->n + 1, sizeof *c->v);
 			p = &c->v[c->n++];
-			plugin_probe(path, p);
+			if (!(same = unchanged(path, p, old)))
+				plugin_probe(path, p);
 			free(path);
 			if (p->rejected != NULL)
 				keep_old(p, old);
@@ -131,9 +184,10 @@ catalog_scan(char *const *dirs, size_t ndirs, const struct catalog *old)
 				log_warnx("plugin %s rejected: %s", p->path,
 				    p->rejected);
 			else
-				log_debug("plugin %s: %s %s %s", p->path,
+				log_debug("plugin %s: %s %s %s%s", p->path,
 				    plugin_kind_name(p->kind), p->name,
-				    p->version);
+				    p->version, same ? " (unchanged: not "
+				    "probed again)" : "");
 		}
 		free(ents);
 	}

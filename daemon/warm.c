@@ -17,7 +17,8 @@
  * plugins are known by the inodes of the catalog's copies, which stay
  * alive, and so unique, as long as a warm runner maps them: a plugin
  * file changed and rescanned is a new copy, and the warm runner of the
- * old one is not used (it makes way in time).  weftd keeps their
+ * old one is killed at the rescan (an unchanged file keeps its copy,
+ * and its warm runners stay).  weftd keeps their
  * sockets: when weftd is gone, they read EOF and exit.
  */
 #include <sys/stat.h>
@@ -255,9 +256,22 @@ warm_json(void)
 	return a;
 }
 
+/* current - whether s holds the copies the catalog has now. */
+static int
+current(const struct slot *s)
+{
+	const struct plugin *wp, *sp;
+
+	wp = catalog_find(weftd.catalog, WEFT_KIND_WORKLOAD, s->workload);
+	sp = catalog_find(weftd.catalog, WEFT_KIND_STRATEGY, s->strategy);
+	return wp != NULL && sp != NULL && holds(s, 0, wp) && holds(s, 1, sp);
+}
+
 /*
- * warm_trim - weftd stops (n = 0), or warm_runners is now n: the warm
- * runners beyond it go.
+ * warm_trim - weftd stops (n = 0), warm_runners is now n, or the
+ * catalog was scanned again: the warm runners beyond n go, and those of
+ * a plugin copy the catalog no longer has (a file changed or gone),
+ * which no run would be given.
  */
 void
 warm_trim(int n)
@@ -269,6 +283,7 @@ warm_trim(int n)
 		free(next_s);
 		next_w = next_s = NULL;
 	}
-	for (int i = n < 0 ? 0 : n; i < WARM_MAX; i++)
-		drop(&slots[i]);
+	for (int i = 0; i < WARM_MAX; i++)
+		if (slots[i].pid != 0 && (i >= n || !current(&slots[i])))
+			drop(&slots[i]);
 }

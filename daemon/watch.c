@@ -30,6 +30,7 @@ on_settle(evutil_socket_t fd, short what, void *arg)
 	    weftd.catalog->n);
 	catalog_free(weftd.catalog);
 	weftd.catalog = cat;
+	warm_trim(weftd.conf->warm_runners);
 }
 
 static void

@@ -202,6 +202,16 @@ int	 frame_parse(const unsigned char *, size_t, size_t *, json_t **,
 
 /* plugin.c: plugin files, as weftd and weftctl see them */
 struct weft_plugin;
+/* what says a plugin file is the one copied before (st_ctim changes with
+ * any write, rename or chmod, and no one can set it) */
+struct plugin_id {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime, ctime;
+	struct timespec	 copied;	/* when (CLOCK_REALTIME) */
+};
+
 struct plugin {
 	char		*path;
 	char		*name;		/* NULL if rejected before it was read */
@@ -216,6 +226,7 @@ struct plugin {
 					   -1: none */
 	char		*stale;		/* the file is bad now: why (this is
 					   the copy loaded before) */
+	struct plugin_id id;		/* the file's, when it was copied */
 };
 #define PLUGIN_FD_PATH	"/proc/self/fd/%d"
 int	 plugin_check_desc(const struct weft_plugin *, size_t, char *, size_t);
@@ -223,7 +234,11 @@ const char *plugin_kind_name(int);
 char	*plugin_traits_string(unsigned);
 const char *unsafe_path(const char *, char *, size_t);
 void	 plugin_probe(const char *, struct plugin *);
-int	 plugin_copy(const char *, char **);
+int	 plugin_copy(const char *, struct plugin_id *, char **);
+struct stat;
+void	 plugin_id_of(const struct stat *, struct plugin_id *);
+int	 plugin_id_same(const struct plugin_id *, const struct plugin_id *);
+int	 plugin_same_content(const char *, int);
 void	 plugin_clear(struct plugin *);
 
 /* spawn.c: starting weft-runner (runner_call is in proto.h) */

@@ -189,16 +189,78 @@ bad:
 #endif
 #define PLUGIN_MAX	(256 * 1024 * 1024)
 
+/* plugin_id_of - id of the file st is of (all but when it was copied). */
+void
+plugin_id_of(const struct stat *st, struct plugin_id *id)
+{
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+	id->ctime = st->st_ctim;
+}
+
 /*
- * plugin_copy - a sealed in-memory copy (memfd) of the file at path, or
- * -1 with *cause.  Runners load the copy (/proc/self/fd/N), never the
- * path: what runs is exactly what was probed, a file replaced or
- * rewritten in place cannot change a run that has it loaded, and a file
- * that breaks leaves the copy loaded before in use.
+ * plugin_id_same - whether now, a file's id now, says it is the file
+ * copied as was: 1, or 2 if the file was changed within a second of
+ * its copy.  File times tick with the kernel's clock (4 ms), so a
+ * write in the same tick after the copy could leave them as they were
+ * (git's "racily clean" case): for 2, compare the contents
+ * (plugin_same_content).  0: changed.
  */
 int
-plugin_copy(const char *path, char **cause)
+plugin_id_same(const struct plugin_id *now, const struct plugin_id *was)
 {
+	if (now->dev != was->dev || now->ino != was->ino ||
+	    now->size != was->size ||
+	    now->mtime.tv_sec != was->mtime.tv_sec ||
+	    now->mtime.tv_nsec != was->mtime.tv_nsec ||
+	    now->ctime.tv_sec != was->ctime.tv_sec ||
+	    now->ctime.tv_nsec != was->ctime.tv_nsec)
+		return 0;
+	return was->ctime.tv_sec + 1 >= was->copied.tv_sec ? 2 : 1;
+}
+
+/* plugin_same_content - whether the file at path holds what the copy fd
+ * does, byte for byte. */
+int
+plugin_same_content(const char *path, int fd)
+{
+	char	 a[65536], b[65536];
+	off_t	 off = 0;
+	ssize_t	 n, m;
+	int	 in, same = 1;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	for (;;) {
+		if ((n = read(in, a, sizeof a)) < 0 ||
+		    (m = pread(fd, b, sizeof b, off)) != n ||
+		    memcmp(a, b, (size_t)n) != 0) {
+			same = 0;
+			break;
+		}
+		if (n == 0)
+			break;
+		off += n;
+	}
+	close(in);
+	return same;
+}
+
+/*
+ * plugin_copy - a sealed in-memory copy (memfd) of the file at path, or
+ * -1 with *cause; *id is the file's as it was opened (a write while it
+ * is copied changes the file's and so is seen at the next scan).
+ * Runners load the copy (/proc/self/fd/N), never the path: what runs
+ * is exactly what was probed, a file replaced or rewritten in place
+ * cannot change a run that has it loaded, and a file that breaks
+ * leaves the copy loaded before in use.
+ */
+int
+plugin_copy(const char *path, struct plugin_id *id, char **cause)
+{
+	struct stat st;
 	char	 buf[65536];
 	ssize_t	 n;
 	size_t	 total = 0;
@@ -208,6 +270,13 @@ plugin_copy(const char *path, char **cause)
 		xasprintf(cause, "cannot open: %s", strerror(errno));
 		return -1;
 	}
+	if (fstat(in, &st) != 0) {
+		xasprintf(cause, "cannot stat: %s", strerror(errno));
+		close(in);
+		return -1;
+	}
+	plugin_id_of(&st, id);
+	clock_gettime(CLOCK_REALTIME, &id->copied);
 	fd = memfd_create("weft-plugin", MFD_CLOEXEC | MFD_ALLOW_SEALING |
 	    MFD_EXEC);
 	if (fd < 0 && errno == EINVAL)
@@ -291,7 +360,7 @@ probe(const char *path, struct plugin *p)
 		p->rejected = xstrdup(why);
 		return;
 	}
-	if ((p->fd = plugin_copy(path, &cause)) < 0) {
+	if ((p->fd = plugin_copy(path, &p->id, &cause)) < 0) {
 		xasprintf(&p->rejected, "%s", cause);
 		free(cause);
 		return;

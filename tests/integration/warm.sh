@@ -2,7 +2,8 @@
 # warm.sh - warm runners: when a run ends, weftd starts a runner with
 # that run's two plugins loaded, and the next run of the same two gets
 # it.  It holds no job until it is given one (none of the last run's),
-# is not used for other plugins nor once a plugin file has changed, one
+# is not used for other plugins nor once a plugin file has changed (it
+# is killed at the rescan; a reload keeps unchanged plugins'), one
 # is kept per pair of plugins up to warm_runners (the pair wanted least
 # recently makes way), and none outlives weftd, killed or stopped;
 # warm_runners: 0 is off.
@@ -97,15 +98,28 @@ out=$(wctl run b --wait)
 expect_match "the next run ends ok" '^run 8: ok$' "$out"
 expect_match "on a runner of its own" '^sleep, threads, pid [0-9]+$' "$(started 8)"
 
-# A plugin file changed: the warm runner of its old copy is not used.
+# A plugin file changed: the warm runner of its old copy is killed at
+# the reload, and not used.  The other plugins are unchanged: their
+# copies are kept without a probe, and so are their warm runners.
 wctl run mark --wait > /dev/null
 wait_for "a warm runner for mark" sh -c "[ -n \"\$(\"$WEFTCTL\" -s \"$T/sock\" --json status | jq -r '.warm_runners[] | select(.workload == \"mark\") | .pid')\" ]"
+old_mark=$(warm_pid mark)
+old_sleep=$(warm_pid sleep)
+probes=$(grep -c 'plugin .*: workload sleep [^ ]*$' "$T/weftd.log")
 cp "$TEST_PLUGINS/workload-mark.so" "$T/plugins/.mark.tmp"
 mv "$T/plugins/.mark.tmp" "$T/plugins/workload-mark.so"
 wctl reload > /dev/null
+wait_for "the old copy's warm runner is killed at the reload" gone "$old_mark"
+expect_eq "status no longer lists it" "" "$(warm_pid mark)"
+expect_eq "an unchanged plugin's warm runner stays" "$old_sleep" "$(warm_pid sleep)"
+expect_eq "an unchanged plugin is not probed again" "$probes" "$(grep -c 'plugin .*: workload sleep [^ ]*$' "$T/weftd.log")"
+expect_match "the log says so" 'plugin .*/workload-sleep.so: workload sleep [^ ]* \(unchanged: not probed again\)$' "$(cat "$T/weftd.log")"
 out=$(wctl run mark --wait)
 expect_match "the changed plugin's run ends ok" '^run 10: ok$' "$out"
 expect_match "on a runner of its own, not the old copy's" '^mark, inline, pid [0-9]+$' "$(started 10)"
+out=$(wctl run b --wait)
+expect_match "after the reload, a run of the unchanged plugins ends ok" '^run 11: ok$' "$out"
+expect_eq "on the warm runner started before the reload" "sleep, threads, pid $old_sleep, warm" "$(started 11)"
 
 # warm_runners: 2 - the pairs beyond go at the reload, and the pair
 # wanted least recently makes way for a new one.
