@@ -13,6 +13,8 @@
  *	silent         reads, never answers
  *	ok-then-garbage K   +OK to the first K commands (over all
  *	               connections), then malformed replies
+ *	close-after K  reads K commands of each connection, never
+ *	               answers, and closes it (a reset, with more unread)
  */
 #include <sys/socket.h>
 
@@ -115,11 +117,15 @@ redis(void *arg)
 {
 	int	 fd = (int)(long)arg;
 	FILE	*in = fdopen(dup(fd), "r");
+	long	 seen = 0;
 
 	while (in != NULL && command(in) == 0) {
 		int ok = 0;
 
-		if (strcmp(mode, "silent") == 0)
+		if (strcmp(mode, "close-after") == 0 && ++seen >= ok_left)
+			break;
+		if (strcmp(mode, "silent") == 0 ||
+		    strcmp(mode, "close-after") == 0)
 			continue;
 		if (strcmp(mode, "error") == 0) {
 			put(fd, "-ERR nope\r\n", 11);

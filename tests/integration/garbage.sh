@@ -50,7 +50,17 @@ fake redis silent
 RS=$FPORT
 fake redis ok-then-garbage 500
 RP=$FPORT
+fake redis close-after 1000
+RC=$FPORT
 seq 0 1999 > "$T/lines.txt"
+seq 0 199999 > "$T/lines200k.txt"
+job rRC "workload: redis
+params:
+  file: $T/lines200k.txt
+  port: $RC
+  shards: 1
+  timeout: 500ms
+  retry_for: 1s"
 for n in RG RE RS RP; do
 	job "r$n" "workload: redis
 params:
@@ -93,6 +103,16 @@ for s in inline coro; do
 	end=$(date +%s)
 	expect_match "$s: a silent Redis: no reply" '^  task 0 failed after 1 attempt: shard 0 \(lines 0-1999\): no reply within 500 ms$' "$out"
 	check "$s: within retry_for and a timeout ($((end - start)) s)" [ $((end - start)) -le 5 ]
+	# A full window (10,000) is written as it fills: a server that
+	# drops the connection while it is being written.
+	start=$(date +%s)
+	out=$(wctl run rRC --strategy $s --wait)
+	end=$(date +%s)
+	expect_match "$s: a Redis that drops the connection mid-window: failed with why" '^  task 0 failed after 1 attempt: shard 0 \(lines 0-199999\): .' "$out"
+	expect_match "$s: nothing is counted as written" '^  written    total=0$' "$out"
+	expect_match "$s: nor any byte, however often sent" '^  task 0: .* bytes=0 ' "$out"
+	expect_match "$s: it reconnects with a pause, not thousands of times" '^  task 0: .* reconnects=[1-9]$' "$out"
+	check "$s: then gives up after retry_for ($((end - start)) s)" [ $((end - start)) -le 5 ]
 done
 out=$(wctl run rRP --wait)
 expect_match "a Redis that goes bad after 500 replies: failed" '^  task 0 failed after 1 attempt: shard 0 \(lines 0-1999\): Protocol error' "$out"

@@ -110,6 +110,7 @@ expect_match "run with a Redis restart: ok" "^run $id: ok\$" "$out"
 expect_eq "after the restart every line is in Redis" 1000000 "$(rcli DBSIZE)"
 expect_eq "keys exact after the restart" "0 499999 999999" "$(rcli GET 0) $(rcli GET 499999) $(rcli GET 999999)"
 expect_match "the run reconnected" '^  reconnects +total=[1-9][0-9]*$' "$out"
+expect_match "bytes counts each line once, resent or not" "^  bytes +total=$(( $(wc -c < "$T/million.txt") - 1000000 ))\$" "$out"
 
 # Clear errors.
 refused=$(free_port)
