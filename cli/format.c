@@ -138,9 +138,13 @@ print_record(json_t *r)
 		return;
 	}
 	printf("run %lld: %s\n", jint(r, "id"), jstr(r, "status"));
-	printf("  job       %s (workload %s, strategy %s x%lld, %s)\n",
-	    jstr(r, "job"), jstr(r, "workload"), jstr(r, "strategy"),
-	    jint(r, "concurrency"), jstr(r, "trigger"));
+	/* Concurrency 0: the run ended before its strategy said (a params
+	 * error, say). */
+	printf("  job       %s (workload %s, strategy %s", jstr(r, "job"),
+	    jstr(r, "workload"), jstr(r, "strategy"));
+	if (jint(r, "concurrency") > 0)
+		printf(" x%lld", jint(r, "concurrency"));
+	printf(", %s)\n", jstr(r, "trigger"));
 	printf("  started   %s\n", jstr(r, "started"));
 	printf("  wall      %.3f s\n", jnum(r, "wall_s"));
 	printf("  cpu       %.3f s user, %.3f s sys\n", jnum(r, "user_s"),

@@ -237,8 +237,9 @@ running_row(struct evbuffer *b, const json_t *run, int act)
 	    jint(run, "id"));
 	esc(b, jstr(run, "job"));
 	evbuffer_add_printf(b, "</td><td>");
-	escf(b, "%s x%lld", jstr(run, "strategy"), jint(run,
-	    "concurrency"));
+	esc(b, jstr(run, "strategy"));
+	if (jint(run, "concurrency") > 0)
+		evbuffer_add_printf(b, " x%lld", jint(run, "concurrency"));
 	evbuffer_add_printf(b, "</td><td><progress max=\"%lld\" value=\"%lld"
 	    "\" aria-label=\"run %lld progress\">%lld of %lld</progress> "
 	    "<span class=\"done\">%lld of %lld%s", jint(t, "total") > 0 ?
@@ -464,9 +465,14 @@ run_page(struct evhttp_request *req, long long id, long long pageno)
 	evbuffer_add_printf(b, "\" id=\"status\">");
 	esc(b, jstr(r, "status"));
 	evbuffer_add_printf(b, "</p>\n<dl>\n");
-	dl(b, "Job", "%s (workload %s, strategy %s x%lld, %s)", jstr(r, "job"),
-	    jstr(r, "workload"), jstr(r, "strategy"), jint(r, "concurrency"),
-	    jstr(r, "trigger"));
+	if (jint(r, "concurrency") > 0)
+		dl(b, "Job", "%s (workload %s, strategy %s x%lld, %s)",
+		    jstr(r, "job"), jstr(r, "workload"), jstr(r, "strategy"),
+		    jint(r, "concurrency"), jstr(r, "trigger"));
+	else	/* ended before its strategy said */
+		dl(b, "Job", "%s (workload %s, strategy %s, %s)",
+		    jstr(r, "job"), jstr(r, "workload"), jstr(r, "strategy"),
+		    jstr(r, "trigger"));
 	dl(b, "Started", "%s", jstr(r, "started"));
 	dl(b, "Wall", "%.3f s", jnum(r, "wall_s"));
 	dl(b, "CPU", "%.3f s user, %.3f s sys", jnum(r, "user_s"),

@@ -185,6 +185,7 @@ out=$(wctl run tls --wait | sed 's/ ttfb_s=[0-9.e-]*//; s/ total_s=[0-9.e-]*//')
 expect_match "TLS to a plain HTTP server is a tls failure" "^  task 0: url=https://127.0.0.1:$NGINX_PORT/pages/1.bin status=0 bytes=0 attempts=1 reason=tls\$" "$out"
 out=$(wctl run badparams --wait 2>&1)
 expect_match "bad params name file:line:column" "error     workload download: $T/jobs/badparams.yaml:4:12: params.timeout: expected a duration such as 500ms, 30s, 5m or 1h, got \"5\"; $T/jobs/badparams.yaml:5:11: params.method: expected GET or HEAD, got \"POST\"" "$out"
+expect_match "a run that ended before its strategy started shows no concurrency" "^  job       badparams \\(workload download, strategy inline, manual\\)\$" "$out"
 stop_weftd
 
 # Proxies come from the runner's environment, as for the curl tool

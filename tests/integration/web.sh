@@ -157,6 +157,9 @@ for p in / /runs/1 /runs/3 /jobs/push /jobs/sq /plugins /api/jobs/push; do
 	fi
 done
 expect_eq "the secret is in no page" 0 $leaks
+expect_match "run page: the job line names strategy and concurrency" '<dd>sq \(workload sumsq, strategy threads x2, manual\)</dd>' "$(curl -s "$H/runs/1")"
+id=$(wctl run bad --set nope=1 --wait | sed -n 's/^run \([0-9]*\): failed$/\1/p')
+expect_match "a run that ended before its strategy started: no concurrency" '<dd>bad \(workload crash, strategy inline, manual\)</dd>' "$(curl -s "$H/runs/${id:-0}")"
 expect_eq "an unknown page: 404" 404 "$(code "$H/nope")"
 expect_eq "PUT: 405" 405 "$(code -X PUT "$H/")"
 check "weftd is alive" kill -0 "$WEFTD_PID"
