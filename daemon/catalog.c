@@ -64,6 +64,8 @@ take(struct plugin *p, const struct plugin *o)
 	p->abi_major = o->abi_major;
 	p->abi_minor = o->abi_minor;
 	p->id = o->id;
+	json_decref(p->params);
+	p->params = json_incref(o->params);
 }
 
 /* old_of - old's usable entry for the file at path, or NULL. */
@@ -255,6 +257,8 @@ catalog_to_json(const struct catalog *c)
 		if (p->rejected)
 			json_object_set_new(o, "reason",
 			    json_string(p->rejected));
+		else if (p->params != NULL)
+			json_object_set(o, "params", p->params);
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -227,6 +227,8 @@ struct plugin {
 	char		*stale;		/* the file is bad now: why (this is
 					   the copy loaded before) */
 	struct plugin_id id;		/* the file's, when it was copied */
+	json_t		*params;	/* what plugin_params_json made of
+					   its table; NULL: none said */
 };
 #define PLUGIN_FD_PATH	"/proc/self/fd/%d"
 int	 plugin_check_desc(const struct weft_plugin *, size_t, char *, size_t);
@@ -234,6 +236,8 @@ const char *plugin_kind_name(int);
 char	*plugin_traits_string(unsigned);
 const char *unsafe_path(const char *, char *, size_t);
 void	 plugin_probe(const char *, struct plugin *);
+struct weft_param;
+json_t	*plugin_params_json(const struct weft_param *, char *, size_t);
 int	 plugin_copy(const char *, struct plugin_id *, char **);
 struct stat;
 void	 plugin_id_of(const struct stat *, struct plugin_id *);

@@ -60,6 +60,122 @@ plugin_traits_string(unsigned traits)
 	return xstrdup(buf[0] ? buf : "-");
 }
 
+#define PARAMS_MAX	256
+#define PARAM_TEXT_MAX	256	/* a default's or a choice's length */
+
+static const char *const param_types[] = {
+	[WEFT_P_INT] = "integer", [WEFT_P_DURATION] = "duration",
+	[WEFT_P_BOOL] = "boolean", [WEFT_P_ENUM] = "choice",
+	[WEFT_P_STRING] = "string", [WEFT_P_PATH] = "path",
+	[WEFT_P_INTS] = "integers", [WEFT_P_STRINGS] = "strings",
+	[WEFT_P_NODE] = "any",
+};
+
+/* param_key_ok - a params key as YAML has it: [a-z0-9_], 1 to 64. */
+static int
+param_key_ok(const char *k)
+{
+	size_t n = strnlen(k, 65);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' &&
+		    k[i] <= '9') || k[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * plugin_params_json - a descriptor's params table (ABI 2.3) as JSON,
+ * for weftctl plugins NAME: [{key, type, required, min, max, choices,
+ * default}], each only where it means something.  NULL with why for a
+ * table weft cannot read: too long, no end, a key or type it does not
+ * know.  Run in the probe, where a bad pointer ends the probe alone.
+ */
+json_t *
+plugin_params_json(const struct weft_param *v, char *why, size_t len)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; v[i].key != NULL; i++) {
+		const struct weft_param	*p = &v[i];
+		json_t			*o;
+
+		if (i == PARAMS_MAX) {
+			snprintf(why, len, "params table: more than %d entries "
+			    "(or no entry with a NULL key at its end)",
+			    PARAMS_MAX);
+			goto bad;
+		}
+		if (!param_key_ok(p->key)) {
+			snprintf(why, len, "params table: entry %zu: the key "
+			    "must be 1 to 64 of a-z, 0-9 and _", i);
+			goto bad;
+		}
+		if (p->type < WEFT_P_INT || p->type > WEFT_P_NODE) {
+			snprintf(why, len, "params table: %s: unknown type %d",
+			    p->key, p->type);
+			goto bad;
+		}
+		if ((p->type == WEFT_P_ENUM && p->choices == NULL) ||
+		    (p->def != NULL && strnlen(p->def, PARAM_TEXT_MAX + 1) >
+		    PARAM_TEXT_MAX)) {
+			snprintf(why, len, "params table: %s: %s", p->key,
+			    p->def != NULL && strnlen(p->def, PARAM_TEXT_MAX +
+			    1) > PARAM_TEXT_MAX ? "the default is longer than "
+			    "256 bytes" : "a choice without choices");
+			goto bad;
+		}
+		o = json_pack("{s:s, s:s}", "key", p->key, "type",
+		    param_types[p->type]);
+		if (p->flags & WEFT_P_REQUIRED)
+			json_object_set_new(o, "required", json_true());
+		if (p->type == WEFT_P_INT || p->type == WEFT_P_INTS ||
+		    (p->type == WEFT_P_DURATION && p->max != 0)) {
+			json_object_set_new(o, "min", json_integer(p->min));
+			json_object_set_new(o, "max", json_integer(p->max));
+		}
+		if (p->type == WEFT_P_ENUM) {
+			json_t *c = json_array();
+
+			for (size_t k = 0; p->choices[k] != NULL; k++) {
+				if (k == PARAMS_MAX || strnlen(p->choices[k],
+				    PARAM_TEXT_MAX + 1) > PARAM_TEXT_MAX) {
+					json_decref(c);
+					json_decref(o);
+					snprintf(why, len, "params table: %s: more "
+					    "than %d choices, or one longer than "
+					    "%d bytes", p->key, PARAMS_MAX,
+					    PARAM_TEXT_MAX);
+					goto bad;
+				}
+				if (json_array_append_new(c,
+				    json_string(p->choices[k])) != 0) {
+					json_decref(c);
+					json_decref(o);
+					snprintf(why, len, "params table: %s: a "
+					    "choice is not UTF-8", p->key);
+					goto bad;
+				}
+			}
+			json_object_set_new(o, "choices", c);
+		}
+		if (p->def != NULL && json_object_set_new(o, "default",
+		    json_string(p->def)) != 0) {
+			json_decref(o);
+			snprintf(why, len, "params table: %s: the default is "
+			    "not UTF-8", p->key);
+			goto bad;
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+bad:
+	json_decref(a);
+	return NULL;
+}
+
 /*
  * plugin_check_desc - whether d (of which avail bytes are readable) is a
  * descriptor this weft can use.  0, or -1 with the reason in why.
@@ -322,6 +438,7 @@ plugin_clear(struct plugin *p)
 	free(p->version);
 	free(p->summary);
 	free(p->rejected);
+	json_decref(p->params);
 	memset(p, 0, sizeof *p);
 	p->fd = -1;
 }
@@ -405,6 +522,7 @@ probe(const char *path, struct plugin *p)
 		p->version = xstrdup(m.u.plugin.version);
 		p->summary = xstrdup(m.u.plugin.summary);
 		p->traits = (unsigned)m.u.plugin.traits;
+		p->params = json_incref(m.u.plugin.params);
 	}
 	proto_clear(&m);
 }

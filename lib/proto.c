@@ -149,6 +149,7 @@ static const struct pfield plugin_fields[] = {
 	INT(plugin, traits, 0, 0, UINT_MAX),
 	INT(plugin, abi_major, 0, 0, 65535),
 	INT(plugin, abi_minor, 0, 0, 65535),
+	ARR(plugin, params, 0),
 	END
 };
 
@@ -643,13 +644,27 @@ check_params(const struct proto_msg *m, char *err, size_t len)
 static int
 check_plugin(const struct proto_msg *m, char *err, size_t len)
 {
-	const struct proto_plugin *p = &m->u.plugin;
+	const struct proto_plugin	*p = &m->u.plugin;
+	size_t				 i;
+	json_t				*v;
 
 	if (p->rejected == NULL && (p->name == NULL || p->version == NULL ||
 	    p->summary == NULL || (p->kind != 1 && p->kind != 2))) {
 		snprintf(err, len, "plugin message: a usable plugin needs "
 		    "name, version, summary and kind");
 		return -1;
+	}
+	json_array_foreach(p->params, i, v) {
+		json_t *c = json_object_get(v, "choices");
+
+		if (!json_is_object(v) ||
+		    !json_is_string(json_object_get(v, "key")) ||
+		    !json_is_string(json_object_get(v, "type")) ||
+		    (c != NULL && !json_is_array(c))) {
+			snprintf(err, len, "plugin message: params[%zu]: "
+			    "expected an object with a key and a type", i);
+			return -1;
+		}
 	}
 	return 0;
 }

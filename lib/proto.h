@@ -162,6 +162,8 @@ struct proto_plugin {
 	long long	 kind;
 	long long	 traits;
 	long long	 abi_major, abi_minor;
+	json_t		*params;	/* [{key, type, ...}]; see
+					   plugin_params_json */
 };
 
 struct proto_msg {

@@ -644,4 +644,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "coroutines on a libevent loop; waits suspend only the task",
 	.traits = WEFT_TRAIT_IO_BOUND | WEFT_TRAIT_MULTIPLEX,
 	.ops = &coro_ops,
+	.params = spec,
 };

@@ -648,4 +648,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "a pool of pre-forked worker processes",
 	.traits = WEFT_TRAIT_CPU_BOUND,
 	.ops = &fork_ops,
+	.params = spec,
 };

@@ -21,6 +21,11 @@ inline_run(const struct weft_host *h, struct weft_run *r)
 	return 0;
 }
 
+/* It reads no strategy_params (and says so). */
+static const struct weft_param spec[] = {
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
 static const struct weft_strategy_ops inline_ops = {
 	.run = inline_run,
 	.max_concurrency = 1,
@@ -34,4 +39,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "one task at a time on one thread (the sequential baseline)",
 	.traits = WEFT_TRAIT_CPU_BOUND,
 	.ops = &inline_ops,
+	.params = spec,
 };

@@ -136,4 +136,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "a pool of threads sharing one task queue",
 	.traits = WEFT_TRAIT_CPU_BOUND | WEFT_TRAIT_IO_BOUND,
 	.ops = &threads_ops,
+	.params = spec,
 };

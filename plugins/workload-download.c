@@ -879,4 +879,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "download URLs with libcurl (one task per URL)",
 	.traits = WEFT_TRAIT_IO_BOUND,
 	.ops = &dl_ops,
+	.params = spec,
 };

@@ -1571,4 +1571,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	    "replacement strings), with timeouts and its output kept",
 	.traits = WEFT_TRAIT_IO_BOUND | WEFT_TRAIT_PROCESSES,
 	.ops = &exec_ops,
+	.params = spec,
 };

@@ -72,4 +72,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	    "(CPU-bound)",
 	.traits = WEFT_TRAIT_CPU_BOUND,
 	.ops = &fib_ops,
+	.params = spec,
 };

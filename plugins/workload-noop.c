@@ -56,4 +56,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "tasks that do nothing (measures per-task overhead)",
 	.traits = WEFT_TRAIT_CPU_BOUND,
 	.ops = &noop_ops,
+	.params = spec,
 };

@@ -1007,4 +1007,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "SET each line of a file in Redis, pipelined, nothing lost",
 	.traits = WEFT_TRAIT_IO_BOUND,
 	.ops = &rd_ops,
+	.params = spec,
 };

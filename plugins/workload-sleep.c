@@ -66,4 +66,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "each task waits ms milliseconds (stands in for I/O)",
 	.traits = WEFT_TRAIT_IO_BOUND,
 	.ops = &sleep_ops,
+	.params = spec,
 };

@@ -114,4 +114,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "sum of i*i for 0 <= i < n, exact (CPU-bound)",
 	.traits = WEFT_TRAIT_CPU_BOUND,
 	.ops = &sumsq_ops,
+	.params = spec,
 };

@@ -5,6 +5,7 @@
  * the file.
  */
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +53,12 @@ runner_probe(const struct proto_probe *req)
 	p.version = d->version;
 	p.summary = d->summary;
 	p.traits = d->traits;
+	/* 2.3: the params it reads, if its descriptor is that long. */
+	if (d->size >= offsetof(struct weft_plugin, params) +
+	    sizeof d->params && d->abi_minor >= 3 && d->params != NULL &&
+	    (p.params = plugin_params_json(d->params, why,
+	    sizeof why)) == NULL)
+		p.rejected = why;
 out:
 	proto_send(SUPERVISOR_FD, PROTO_PLUGIN, &p);
 	_exit(0);

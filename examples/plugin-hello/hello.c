@@ -65,4 +65,5 @@ WEFT_EXPORT const struct weft_plugin weft_plugin = {
 	.summary = "squares of 0, 1, 2, ...",
 	.traits = WEFT_TRAIT_CPU_BOUND,
 	.ops = &hello_ops,
+	.params = spec,		/* ABI 2.3: shown by weftctl plugins hello */
 };

@@ -47,7 +47,8 @@ extern "C" {
 #endif
 
 #define WEFT_ABI_MAJOR 2
-#define WEFT_ABI_MINOR 2		/* 2.1: task->lane; 2.2: strategy->ended */
+#define WEFT_ABI_MINOR 3		/* 2.1: task->lane; 2.2: strategy->ended;
+					   2.3: weft_plugin.params */
 
 /* The name of the one symbol every plugin exports. */
 #define WEFT_PLUGIN_SYMBOL "weft_plugin"
@@ -512,6 +513,13 @@ struct weft_plugin {
 	const char *summary;	/* one line */
 	unsigned traits;	/* WEFT_TRAIT_* */
 	const void *ops;	/* weft_workload_ops or weft_strategy_ops */
+	/*
+	 * 2.3: the params it reads (a workload's params, a strategy's
+	 * strategy_params): the table its init gives params->parse, so
+	 * that `weftctl plugins NAME` can show them.  NULL: not said.  At
+	 * most 256 entries; keys as in YAML ([a-z0-9_], at most 64).
+	 */
+	const struct weft_param *params;
 };
 
 /* Initializer for the fixed fields of a descriptor. */

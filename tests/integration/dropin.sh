@@ -60,10 +60,10 @@ check "weftd is alive" kill -0 "$WEFTD_PID"
 stop_weftd
 
 out=$("$WEFTCTL" plugin verify "$PLUGINS/workload-fib.so")
-expect_eq "verify: a good plugin" "$PLUGINS/workload-fib.so: ok: workload fib 1.0 (ABI 2.2, traits cpu-bound): naive recursive fib(n) with fib(1) = 0, fib(2) = 1 (CPU-bound)" "$out"
+expect_eq "verify: a good plugin" "$PLUGINS/workload-fib.so: ok: workload fib 1.0 (ABI 2.3, traits cpu-bound): naive recursive fib(n) with fib(1) = 0, fib(2) = 1 (CPU-bound)" "$out"
 out=$("$WEFTCTL" plugin verify "$TEST_PLUGINS/bad-abi.so")
 expect_eq "verify: exit 1 for a bad one" 1 $?
-expect_match "verify: names both ABI versions" 'rejected: ABI major mismatch: plugin built for ABI 99.3, weftd provides ABI 2.2' "$out"
+expect_match "verify: names both ABI versions" 'rejected: ABI major mismatch: plugin built for ABI 99.3, weftd provides ABI 2.3' "$out"
 out=$("$WEFTCTL" plugin verify "$T/unsafe/workload-crash.so")
 expect_match "verify: an unsafe place" "rejected: unsafe: $T/unsafe is writable by everyone" "$out"
 out=$("$WEFTCTL" plugin verify "$TEST_PLUGINS/bad-ctor.so")

@@ -30,6 +30,7 @@ cp "$T/hello/workload-hello.so" "$T/plugins/"
 wctl reload > /dev/null
 out=$(wctl run hello --wait)
 expect_match "a job runs the dropped-in plugin" '^  task 3: square=9$' "$out"
+expect_match "weftctl plugins NAME shows its params, from the installed header's descriptor" '^  tasks              integer 0 to 1000000, default 3$' "$(wctl plugins hello)"
 
 # Bash completion offers commands, job names and run ids.
 if [ -f /usr/share/bash-completion/bash_completion ]; then

@@ -68,7 +68,7 @@ test_bad(void **state)
 	d.abi_minor = 7;
 	assert_int_equal(plugin_check_desc(&d, sizeof d, why, sizeof why), -1);
 	assert_string_equal(why, "ABI major mismatch: plugin built for ABI "
-	    "3.7, weftd provides ABI 2.2; rebuild the plugin against this "
+	    "3.7, weftd provides ABI 2.3; rebuild the plugin against this "
 	    "weft's weft-plugin.h");
 	/* ABI 1 (before the host table had sections) is refused too. */
 	d = good();
@@ -76,7 +76,7 @@ test_bad(void **state)
 	d.abi_minor = 0;
 	assert_int_equal(plugin_check_desc(&d, sizeof d, why, sizeof why), -1);
 	assert_string_equal(why, "ABI major mismatch: plugin built for ABI "
-	    "1.0, weftd provides ABI 2.2; rebuild the plugin against this "
+	    "1.0, weftd provides ABI 2.3; rebuild the plugin against this "
 	    "weft's weft-plugin.h");
 	d = good();
 	d.kind = 3;
@@ -163,6 +163,52 @@ test_file_id(void **state)
 	rmdir(dir);
 }
 
+/* A params table as weftctl plugins NAME shows it, and the tables
+ * weft refuses with the entry named. */
+static void
+test_params_json(void **state)
+{
+	static const char *const ab[] = { "a", "b", NULL };
+	static const struct weft_param good[] = {
+		{ "n", WEFT_P_INTS, WEFT_P_REQUIRED, 0, 1, 92, NULL, NULL },
+		{ "wait", WEFT_P_DURATION, 0, 0, 0, 0, NULL, "5s" },
+		{ "mode", WEFT_P_ENUM, 0, 0, 0, 0, ab, "b" },
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+	};
+	static const struct weft_param badtype[] = {
+		{ "x", 42, 0, 0, 0, 0, NULL, NULL },
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+	};
+	static const struct weft_param nochoices[] = {
+		{ "x", WEFT_P_ENUM, 0, 0, 0, 0, NULL, NULL },
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+	};
+	static struct weft_param many[300];
+	char	 why[256], *text;
+	json_t	*j;
+
+	j = plugin_params_json(good, why, sizeof why);
+	assert_non_null(j);
+	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text, "[{\"key\":\"n\",\"max\":92,\"min\":1,"
+	    "\"required\":true,\"type\":\"integers\"},{\"default\":\"5s\","
+	    "\"key\":\"wait\",\"type\":\"duration\"},{\"choices\":[\"a\","
+	    "\"b\"],\"default\":\"b\",\"key\":\"mode\",\"type\":"
+	    "\"choice\"}]");
+	free(text);
+	json_decref(j);
+	assert_null(plugin_params_json(badtype, why, sizeof why));
+	assert_string_equal(why, "params table: x: unknown type 42");
+	assert_null(plugin_params_json(nochoices, why, sizeof why));
+	assert_string_equal(why, "params table: x: a choice without choices");
+	for (size_t i = 0; i < 300; i++)
+		many[i] = (struct weft_param){ "k", WEFT_P_INT, 0, 0, 0, 1,
+		    NULL, NULL };
+	assert_null(plugin_params_json(many, why, sizeof why));
+	assert_string_equal(why, "params table: more than 256 entries (or no "
+	    "entry with a NULL key at its end)");
+}
+
 int
 main(void)
 {
@@ -170,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_file_id),
+		cmocka_unit_test(test_params_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
