@@ -5,31 +5,6 @@
 
 #include "weftctl.h"
 
-/* print_param - one params entry: key, type, range, required, default. */
-static void
-print_param(json_t *p)
-{
-	const char	*type = jstr(p, "type");
-	json_t		*c = json_object_get(p, "choices"), *v;
-	size_t		 i;
-
-	printf("  %-18s %s", jstr(p, "key"), type);
-	if (json_object_get(p, "min") != NULL) {
-		if (strcmp(type, "duration") == 0)
-			printf(" up to %lld ms", jint(p, "max"));
-		else
-			printf(" %lld to %lld", jint(p, "min"), jint(p, "max"));
-	}
-	json_array_foreach(c, i, v)
-		printf("%s%s", i == 0 ? " of " : i + 1 == json_array_size(c) ?
-		    " or " : ", ", json_string_value(v));
-	if (json_is_true(json_object_get(p, "required")))
-		printf(", required");
-	if (json_object_get(p, "default") != NULL)
-		printf(", default %s", jstr(p, "default"));
-	putchar('\n');
-}
-
 /* show_one - what weftctl plugins NAME says of p. */
 static void
 show_one(json_t *p)
@@ -58,8 +33,12 @@ show_one(json_t *p)
 	    "strategy_params" : "params");
 	if (json_array_size(params) == 0)
 		printf("  none\n");
-	json_array_foreach(params, i, v)
-		print_param(v);
+	json_array_foreach(params, i, v) {
+		char text[1024];
+
+		printf("  %-18s %s\n", jstr(v, "name"),
+		    plugin_param_text(v, text, sizeof text));
+	}
 }
 
 static int

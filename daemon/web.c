@@ -715,6 +715,34 @@ job_page(struct evhttp_request *req, const char *name)
 	send_page(req, HTTP_OK, "OK", b);
 }
 
+/* params_list - a plugin's params (weftctl plugins NAME's lines), folded. */
+static void
+params_list(struct evbuffer *b, json_t *params)
+{
+	json_t	*p;
+	size_t	 i;
+	char	 text[1024];
+
+	if (params == NULL) {
+		evbuffer_add_printf(b, "not listed");
+		return;
+	}
+	if (json_array_size(params) == 0) {
+		evbuffer_add_printf(b, "none");
+		return;
+	}
+	evbuffer_add_printf(b, "<details><summary>%zu</summary><ul>",
+	    json_array_size(params));
+	json_array_foreach(params, i, p) {
+		evbuffer_add_printf(b, "<li><code>");
+		esc(b, jstr(p, "name"));
+		evbuffer_add_printf(b, "</code> ");
+		esc(b, plugin_param_text(p, text, sizeof text));
+		evbuffer_add_printf(b, "</li>");
+	}
+	evbuffer_add_printf(b, "</ul></details>");
+}
+
 static void
 plugins_page(struct evhttp_request *req)
 {
@@ -725,7 +753,8 @@ plugins_page(struct evhttp_request *req)
 	head(b, "Plugins", 0);
 	evbuffer_add_printf(b, "<table id=\"plugins\"><thead><tr><th>Name"
 	    "</th><th>Kind</th><th>Version</th><th>ABI</th><th>Traits</th>"
-	    "<th>File</th><th>State</th></tr></thead><tbody>\n");
+	    "<th>File</th><th>State</th><th>Params</th></tr></thead>"
+	    "<tbody>\n");
 	json_array_foreach(json_object_get(o, "plugins"), i, v) {
 		const char *f[] = { "name", "kind", "version", "abi", "traits",
 		    "path" };
@@ -743,6 +772,8 @@ plugins_page(struct evhttp_request *req)
 			evbuffer_add_printf(b, ": ");
 			esc(b, jstr(v, "reason"));
 		}
+		evbuffer_add_printf(b, "</td><td>");
+		params_list(b, json_object_get(v, "params"));
 		evbuffer_add_printf(b, "</td></tr>\n");
 	}
 	evbuffer_add_printf(b, "</tbody></table>\n");

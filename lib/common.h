@@ -238,6 +238,7 @@ const char *unsafe_path(const char *, char *, size_t);
 void	 plugin_probe(const char *, struct plugin *);
 struct weft_param;
 json_t	*plugin_params_json(const struct weft_param *, char *, size_t);
+char	*plugin_param_text(json_t *, char *, size_t);
 int	 plugin_copy(const char *, struct plugin_id *, char **);
 struct stat;
 void	 plugin_id_of(const struct stat *, struct plugin_id *);

@@ -86,9 +86,23 @@ param_key_ok(const char *k)
 	return 1;
 }
 
+/* param_text_ok - a default or a choice weftctl may print as it is. */
+static int
+param_text_ok(const char *t)
+{
+	size_t n = strnlen(t, PARAM_TEXT_MAX + 1);
+
+	if (n > PARAM_TEXT_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 /*
  * plugin_params_json - a descriptor's params table (ABI 2.3) as JSON,
- * for weftctl plugins NAME: [{key, type, required, min, max, choices,
+ * for weftctl plugins NAME: [{name, type, required, min, max, choices,
  * default}], each only where it means something.  NULL with why for a
  * table weft cannot read: too long, no end, a key or type it does not
  * know.  Run in the probe, where a bad pointer ends the probe alone.
@@ -118,16 +132,20 @@ plugin_params_json(const struct weft_param *v, char *why, size_t len)
 			    p->key, p->type);
 			goto bad;
 		}
-		if ((p->type == WEFT_P_ENUM && p->choices == NULL) ||
-		    (p->def != NULL && strnlen(p->def, PARAM_TEXT_MAX + 1) >
-		    PARAM_TEXT_MAX)) {
-			snprintf(why, len, "params table: %s: %s", p->key,
-			    p->def != NULL && strnlen(p->def, PARAM_TEXT_MAX +
-			    1) > PARAM_TEXT_MAX ? "the default is longer than "
-			    "256 bytes" : "a choice without choices");
+		if (p->type == WEFT_P_ENUM && p->choices == NULL) {
+			snprintf(why, len, "params table: %s: a choice without "
+			    "choices", p->key);
 			goto bad;
 		}
-		o = json_pack("{s:s, s:s}", "key", p->key, "type",
+		if (p->def != NULL && !param_text_ok(p->def)) {
+			snprintf(why, len, "params table: %s: the default is "
+			    "longer than %d bytes or holds a control character",
+			    p->key, PARAM_TEXT_MAX);
+			goto bad;
+		}
+		/* "name", not "key": the web API hides what is under a key
+		 * that reads as a secret. */
+		o = json_pack("{s:s, s:s}", "name", p->key, "type",
 		    param_types[p->type]);
 		if (p->flags & WEFT_P_REQUIRED)
 			json_object_set_new(o, "required", json_true());
@@ -140,14 +158,14 @@ plugin_params_json(const struct weft_param *v, char *why, size_t len)
 			json_t *c = json_array();
 
 			for (size_t k = 0; p->choices[k] != NULL; k++) {
-				if (k == PARAMS_MAX || strnlen(p->choices[k],
-				    PARAM_TEXT_MAX + 1) > PARAM_TEXT_MAX) {
+				if (k == PARAMS_MAX ||
+				    !param_text_ok(p->choices[k])) {
 					json_decref(c);
 					json_decref(o);
 					snprintf(why, len, "params table: %s: more "
 					    "than %d choices, or one longer than "
-					    "%d bytes", p->key, PARAMS_MAX,
-					    PARAM_TEXT_MAX);
+					    "%d bytes or with a control character",
+					    p->key, PARAMS_MAX, PARAM_TEXT_MAX);
 					goto bad;
 				}
 				if (json_array_append_new(c,
@@ -174,6 +192,45 @@ plugin_params_json(const struct weft_param *v, char *why, size_t len)
 bad:
 	json_decref(a);
 	return NULL;
+}
+
+/*
+ * plugin_param_text - one entry of plugin_params_json for people:
+ * "integer 1 to 512, default 64", "choice of GET or HEAD, default GET".
+ * Into buf (len bytes); returns buf.
+ */
+char *
+plugin_param_text(json_t *p, char *buf, size_t len)
+{
+	const char	*type = json_string_value(json_object_get(p, "type"));
+	json_t		*c = json_object_get(p, "choices"), *v;
+	json_t		*def = json_object_get(p, "default");
+	size_t		 i, n = 0;
+
+#define ADD(...) do {							\
+	if (n < len)							\
+		n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);	\
+} while (0)
+	ADD("%s", type ? type : "?");
+	if (json_object_get(p, "min") != NULL) {
+		if (type != NULL && strcmp(type, "duration") == 0)
+			ADD(" up to %lld ms", (long long)json_integer_value(
+			    json_object_get(p, "max")));
+		else
+			ADD(" %lld to %lld", (long long)json_integer_value(
+			    json_object_get(p, "min")), (long long)
+			    json_integer_value(json_object_get(p, "max")));
+	}
+	json_array_foreach(c, i, v)
+		ADD("%s%s", i == 0 ? " of " : i + 1 == json_array_size(c) ?
+		    " or " : ", ", json_string_value(v) ?
+		    json_string_value(v) : "?");
+	if (json_is_true(json_object_get(p, "required")))
+		ADD(", required");
+	if (json_is_string(def))
+		ADD(", default %s", json_string_value(def));
+#undef ADD
+	return buf;
 }
 
 /*

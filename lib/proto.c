@@ -658,11 +658,11 @@ check_plugin(const struct proto_msg *m, char *err, size_t len)
 		json_t *c = json_object_get(v, "choices");
 
 		if (!json_is_object(v) ||
-		    !json_is_string(json_object_get(v, "key")) ||
+		    !json_is_string(json_object_get(v, "name")) ||
 		    !json_is_string(json_object_get(v, "type")) ||
 		    (c != NULL && !json_is_array(c))) {
 			snprintf(err, len, "plugin message: params[%zu]: "
-			    "expected an object with a key and a type", i);
+			    "expected an object with a name and a type", i);
 			return -1;
 		}
 	}

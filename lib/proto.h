@@ -162,7 +162,7 @@ struct proto_plugin {
 	long long	 kind;
 	long long	 traits;
 	long long	 abi_major, abi_minor;
-	json_t		*params;	/* [{key, type, ...}]; see
+	json_t		*params;	/* [{name, type, ...}]; see
 					   plugin_params_json */
 };
 

@@ -51,7 +51,7 @@ out=$(wctl plugins nope 2>&1)
 expect_eq "an unknown name: exit 1" 1 $?
 expect_eq "and says so" 'weftctl: no plugin named "nope" (see weftctl plugins)' "$out"
 out=$(wctl --json plugins fib)
-expect_eq "--json plugins NAME: the params as data" '[{"key":"n","max":92,"min":1,"required":true,"type":"integers"}]' "$(printf '%s' "$out" | jq -c '.[0].params')"
+expect_eq "--json plugins NAME: the params as data" '[{"max":92,"min":1,"name":"n","required":true,"type":"integers"}]' "$(printf '%s' "$out" | jq -c '.[0].params')"
 out=$(wctl plugins sumsq)
 expect_match "two files of one name: each is shown, the rejected one why" "^sumsq: - 1.0 \\(ABI 2.3, traits cpu-bound\\): rejected: wrong kind: the file is named as a strategy plugin but its descriptor says workload
   file  $T/plugins/strategy-sumsq.so\$" "$out"

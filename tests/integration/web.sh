@@ -98,6 +98,9 @@ shot compare "$H/jobs/sq"
 out=$(dom "$H/plugins")
 expect_match "plugins: each with kind and version" '<td>sumsq</td><td>workload</td><td>1.0</td>' "$out"
 expect_match "plugins: a rejected file with its reason" 'junk.so</td><td class="error">rejected: ' "$out"
+expect_match "plugins: the params each reads" '<li><code>buffer_size_kb</code> integer 1 to 512, default 64</li>' "$out"
+expect_match "plugins: a plugin that does not list its params says so" '<td>crash</td>.*<td>not listed</td>' "$out"
+expect_match "the API has them too, not taken for secrets" '"name": "buffer_size_kb"' "$(curl -s "$H/api/plugins")"
 
 # --- live: Server-Sent Events ---
 id=$(wctl run nap | sed -n 's/^run \([0-9]*\) started.*/\1/p')

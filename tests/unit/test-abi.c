@@ -183,6 +183,10 @@ test_params_json(void **state)
 		{ "x", WEFT_P_ENUM, 0, 0, 0, 0, NULL, NULL },
 		{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 	};
+	static const struct weft_param escape[] = {
+		{ "x", WEFT_P_STRING, 0, 0, 0, 0, NULL, "\033[2J" },
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+	};
 	static struct weft_param many[300];
 	char	 why[256], *text;
 	json_t	*j;
@@ -190,10 +194,10 @@ test_params_json(void **state)
 	j = plugin_params_json(good, why, sizeof why);
 	assert_non_null(j);
 	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(text, "[{\"key\":\"n\",\"max\":92,\"min\":1,"
+	assert_string_equal(text, "[{\"max\":92,\"min\":1,\"name\":\"n\","
 	    "\"required\":true,\"type\":\"integers\"},{\"default\":\"5s\","
-	    "\"key\":\"wait\",\"type\":\"duration\"},{\"choices\":[\"a\","
-	    "\"b\"],\"default\":\"b\",\"key\":\"mode\",\"type\":"
+	    "\"name\":\"wait\",\"type\":\"duration\"},{\"choices\":[\"a\","
+	    "\"b\"],\"default\":\"b\",\"name\":\"mode\",\"type\":"
 	    "\"choice\"}]");
 	free(text);
 	json_decref(j);
@@ -201,6 +205,9 @@ test_params_json(void **state)
 	assert_string_equal(why, "params table: x: unknown type 42");
 	assert_null(plugin_params_json(nochoices, why, sizeof why));
 	assert_string_equal(why, "params table: x: a choice without choices");
+	assert_null(plugin_params_json(escape, why, sizeof why));
+	assert_string_equal(why, "params table: x: the default is longer than "
+	    "256 bytes or holds a control character");
 	for (size_t i = 0; i < 300; i++)
 		many[i] = (struct weft_param){ "k", WEFT_P_INT, 0, 0, 0, 1,
 		    NULL, NULL };
