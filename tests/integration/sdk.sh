@@ -50,6 +50,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	expect_eq "completion: commands" "runs run resume reload" "$(comp weftctl r | tr ' ' '\n' | sort -r | tr '\n' ' ' | sed 's/ $//')"
 	expect_eq "completion: job names after run" "hello" "$(comp weftctl -s "$T/sock" run h)"
 	expect_eq "completion: run ids after run show" "1" "$(comp weftctl -s "$T/sock" run show '')"
+	expect_eq "completion: plugin names after plugins" "hello" "$(comp weftctl -s "$T/sock" plugins he)"
 else
 	skip "completion" "bash-completion is not installed"
 fi
