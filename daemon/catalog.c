@@ -257,8 +257,10 @@ catalog_to_json(const struct catalog *c)
 		if (p->rejected)
 			json_object_set_new(o, "reason",
 			    json_string(p->rejected));
-		else if (p->params != NULL)
-			json_object_set(o, "params", p->params);
+		else if (p->params != NULL)	/* a copy: replies get edited
+						   (the API's secret hiding) */
+			json_object_set_new(o, "params",
+			    json_deep_copy(p->params));
 		json_array_append_new(a, o);
 	}
 	return a;
