@@ -692,6 +692,12 @@ parse_set(const char *kv, char **cause)
 		return NULL;
 	}
 	key = xstrndup(kv, (size_t)(eq - kv));
+	if (strncmp(key, "params.", 7) == 0 && key[7] != '\0') {
+		xasprintf(cause, "--set %s: --set names a key of the job's "
+		    "params itself: write --set %s", kv, kv + 7);
+		free(key);
+		return NULL;
+	}
 	if (!valid_name(key)) {
 		xasprintf(cause, "--set %s: \"%s\" is not a parameter name",
 		    kv, key);

@@ -64,6 +64,10 @@ expect_eq "--set of more than one value (a newline): refused" \
     "1 weftctl: --set n=1
 workload: exec: the value is not one YAML value" "$? $out"
 
+out=$(wctl run fib --set params.n=20 --wait 2>&1)
+expect_eq "--set with a params. prefix: refused, saying what to write" \
+    "1 weftctl: --set params.n=20: --set names a key of the job's params itself: write --set n=20" "$? $out"
+
 job fibbad 'workload: fib
 params:
   n: [10, ten]'
