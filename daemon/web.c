@@ -431,7 +431,7 @@ run_page(struct evhttp_request *req, long long id, long long pageno)
 	struct evbuffer	*b;
 	json_t		*o, *r, *t, *l, *res, *v, *tr;
 	const char	*k;
-	char		 title[64];
+	char		 title[64], conc[32];
 	size_t		 i, n;
 	int		 login;
 
@@ -465,14 +465,11 @@ run_page(struct evhttp_request *req, long long id, long long pageno)
 	evbuffer_add_printf(b, "\" id=\"status\">");
 	esc(b, jstr(r, "status"));
 	evbuffer_add_printf(b, "</p>\n<dl>\n");
+	conc[0] = '\0';	/* 0: the run ended before its strategy said */
 	if (jint(r, "concurrency") > 0)
-		dl(b, "Job", "%s (workload %s, strategy %s x%lld, %s)",
-		    jstr(r, "job"), jstr(r, "workload"), jstr(r, "strategy"),
-		    jint(r, "concurrency"), jstr(r, "trigger"));
-	else	/* ended before its strategy said */
-		dl(b, "Job", "%s (workload %s, strategy %s, %s)",
-		    jstr(r, "job"), jstr(r, "workload"), jstr(r, "strategy"),
-		    jstr(r, "trigger"));
+		snprintf(conc, sizeof conc, " x%lld", jint(r, "concurrency"));
+	dl(b, "Job", "%s (workload %s, strategy %s%s, %s)", jstr(r, "job"),
+	    jstr(r, "workload"), jstr(r, "strategy"), conc, jstr(r, "trigger"));
 	dl(b, "Started", "%s", jstr(r, "started"));
 	dl(b, "Wall", "%.3f s", jnum(r, "wall_s"));
 	dl(b, "CPU", "%.3f s user, %.3f s sys", jnum(r, "user_s"),

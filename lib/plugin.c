@@ -110,11 +110,10 @@ param_text_ok(const char *t)
 json_t *
 plugin_params_json(const struct weft_param *v, char *why, size_t len)
 {
-	json_t *a = json_array();
+	json_t	*a = json_array(), *o = NULL, *c;
 
 	for (size_t i = 0; v[i].key != NULL; i++) {
-		const struct weft_param	*p = &v[i];
-		json_t			*o;
+		const struct weft_param *p = &v[i];
 
 		if (i == PARAMS_MAX) {
 			snprintf(why, len, "params table: more than %d entries "
@@ -155,13 +154,10 @@ plugin_params_json(const struct weft_param *v, char *why, size_t len)
 			json_object_set_new(o, "max", json_integer(p->max));
 		}
 		if (p->type == WEFT_P_ENUM) {
-			json_t *c = json_array();
-
+			json_object_set_new(o, "choices", c = json_array());
 			for (size_t k = 0; p->choices[k] != NULL; k++) {
 				if (k == PARAMS_MAX ||
 				    !param_text_ok(p->choices[k])) {
-					json_decref(c);
-					json_decref(o);
 					snprintf(why, len, "params table: %s: more "
 					    "than %d choices, or one longer than "
 					    "%d bytes or with a control character",
@@ -170,26 +166,24 @@ plugin_params_json(const struct weft_param *v, char *why, size_t len)
 				}
 				if (json_array_append_new(c,
 				    json_string(p->choices[k])) != 0) {
-					json_decref(c);
-					json_decref(o);
 					snprintf(why, len, "params table: %s: a "
 					    "choice is not UTF-8", p->key);
 					goto bad;
 				}
 			}
-			json_object_set_new(o, "choices", c);
 		}
 		if (p->def != NULL && json_object_set_new(o, "default",
 		    json_string(p->def)) != 0) {
-			json_decref(o);
 			snprintf(why, len, "params table: %s: the default is "
 			    "not UTF-8", p->key);
 			goto bad;
 		}
 		json_array_append_new(a, o);
+		o = NULL;
 	}
 	return a;
 bad:
+	json_decref(o);
 	json_decref(a);
 	return NULL;
 }

@@ -729,6 +729,13 @@ static const struct transport async = {
  * reconnect - connect, retrying with backoff (50 ms doubling to 1 s)
  * for retry_for.  0, -1 (gave up: s->why), -2 (refused for good).
  */
+/* backoff_next - the pause after ms: 50 ms first, doubling to 1 s. */
+static long long
+backoff_next(long long ms)
+{
+	return ms == 0 ? 50 : ms * 2 > 1000 ? 1000 : ms * 2;
+}
+
 static int
 reconnect(struct shard *s)
 {
@@ -746,7 +753,7 @@ reconnect(struct shard *s)
 		if (ta->sleep_ms(s->t, backoff) != 0)
 			return -1;
 		waited += backoff;
-		backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
+		backoff = backoff_next(backoff);
 	}
 }
 
@@ -922,10 +929,8 @@ run_phase(struct shard *s)
 			 * 3,000 times a second): 50 ms doubling to 1 s,
 			 * until a connection gets replies again. */
 			if (s->acked == seen) {
-				s->pause = s->pause ? s->pause * 2 : 50;
-				if (s->pause > 1000)
-					s->pause = 1000;
-				ta->sleep_ms(s->t, (int)s->pause);
+				s->pause = backoff_next(s->pause);
+				ta->sleep_ms(s->t, s->pause);
 			}
 			continue;
 		}
