@@ -100,6 +100,17 @@ test_refused(void **state)
 	    "start message: unknown field \"extra\"");
 	assert_string_equal(decode_text("{\"type\":\"launch\"}", &m),
 	    "unknown message type \"launch\"");
+	/* A plugin's params (ABI 2.3), each an object with a name and a
+	 * type. */
+	assert_string_equal(decode_text("{\"type\":\"plugin\",\"name\":"
+	    "\"x\",\"version\":\"1\",\"summary\":\"s\",\"kind\":1,"
+	    "\"params\":[{\"name\":\"n\",\"type\":\"integer\"},"
+	    "{\"name\":\"m\"}]}", &m),
+	    "plugin message: params[1]: expected an object with a name and a "
+	    "type");
+	assert_string_equal(decode_text("{\"type\":\"plugin\",\"name\":"
+	    "\"x\",\"version\":\"1\",\"summary\":\"s\",\"kind\":1,"
+	    "\"params\":{}}", &m), "plugin message: params: expected an array");
 	assert_string_equal(decode_text("[1]", &m),
 	    "a message without a type");
 	assert_string_equal(decode_text("{\"type\":\"record\",\"strategy\":"
